@@ -1,0 +1,3 @@
+"""optim: optimizers, learning-rate schedulers and gradient clipping (mirrors
+``torch.optim``). Being built: see the project's open issues; this package currently
+has no public API."""
