@@ -22,7 +22,7 @@ from ._util import norm_dim
 
 __all__ = [
     "reshape", "view", "permute", "transpose", "t", "expand", "broadcast_to", "sum_to",
-    "clone", "unbind", "squeeze", "unsqueeze",
+    "clone", "squeeze", "unsqueeze",
 ]
 
 
@@ -66,7 +66,7 @@ class Reshape(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, shape: tuple) -> Any:
         ctx.in_shape = x.shape
-        return x.reshape(shape)
+        return _reshape_array(x, shape)
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
@@ -121,15 +121,35 @@ def _view_dtype(x: Tensor, dt: Any) -> Tensor:
     return _wrap(x._data.view(dt), False, None, 0, x._vc)
 
 
-def _viewable(arr: Any, shape: tuple) -> bool:
+def _try_view(arr: Any, shape: tuple) -> Any:
+    """``arr`` reshaped without copying, or None when its strides do not allow it."""
     if arr.flags.c_contiguous or arr.size == 0:
-        return True
+        return arr.reshape(shape)
+    out = arr.view()
     try:
-        out = arr.view()
-        out.shape = shape  # numpy refuses (AttributeError/ValueError) when a copy is needed
-        return True
-    except (AttributeError, ValueError):
-        return False
+        out.shape = shape  # the backend refuses (AttributeError/ValueError) when a copy is needed
+    except (AttributeError, ValueError, TypeError):
+        return None
+    return out
+
+
+def _viewable(arr: Any, shape: tuple) -> bool:
+    return _try_view(arr, shape) is not None
+
+
+def _reshape_array(arr: Any, shape: tuple) -> Any:
+    """``arr.reshape(shape)``, except that a copy is a fresh array owning its memory.
+
+    ``ndarray.reshape`` returns a *view of a temporary copy* when the strides do not
+    allow a view; such a result has a ``.base`` and would be taken for a view of
+    ``arr`` (sharing its version counter and write-back), so copy explicitly.
+    """
+    out = _try_view(arr, shape)
+    if out is not None:
+        return out
+    out = backend.xp_of(arr).empty(shape, dtype=arr.dtype)
+    out.reshape(arr.shape)[...] = arr
+    return out
 
 
 # ----------------------------------------------------------------------------- permute
@@ -269,17 +289,59 @@ def broadcast_to(x: Tensor, shape: Any) -> Tensor:
         >>> autograd.ones(3).broadcast_to((2, 3)).shape
         (2, 3)
     """
-    shape = tuple(int(s) for s in shape)
-    if x._data.shape == shape:
-        return x
-    try:
-        backend.numpy.broadcast_shapes(x._data.shape, shape)
-    except ValueError:
+    shape = _shape_arg((shape,))
+    src = x._data.shape
+    if len(shape) < len(src):
         raise RuntimeError(
-            f"The expanded size of the tensor must match the existing size at non-singleton "
-            f"dimensions: cannot broadcast shape {list(x.shape)} to {list(shape)}"
-        ) from None
+            f"expand: the number of sizes provided ({len(shape)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(src)})"
+        )
+    for i in range(1, len(src) + 1):
+        have, want = src[-i], shape[-i]
+        if have != want and have != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({have}) "
+                f"at non-singleton dimension {len(shape) - i}.  Target sizes: {list(shape)}.  "
+                f"Tensor sizes: {list(src)}"
+            )
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"expand: negative size {s} in the target sizes {list(shape)}")
+    if _prod(shape) == x._data.size:
+        # Nothing is repeated (only size-1 dims appear): a plain, writable view.
+        return Reshape.apply(x, shape)
     return BroadcastTo.apply(x, shape)
+
+
+def _prod(shape: tuple) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def broadcast_shapes(*shapes: Any) -> tuple:
+    """The shape that tensors of ``shapes`` broadcast to (PyTorch's error otherwise).
+
+    Example:
+        >>> import autograd
+        >>> autograd.broadcast_shapes((2, 1), (3,))
+        (2, 3)
+    """
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    nd = max((len(s) for s in shapes), default=0)
+    out = [1] * nd
+    for s in shapes:
+        for i in range(1, len(s) + 1):
+            a, b = out[-i], s[-i]
+            if a == 1:
+                out[-i] = b
+            elif b != 1 and a != b:
+                raise RuntimeError(
+                    f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                    f"non-singleton dimension {nd - i}"
+                )
+    return tuple(out)
 
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
@@ -338,24 +400,6 @@ def clone(x: Tensor) -> Tensor:
     return Clone.apply(x)
 
 
-def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
-    """The slices along ``dim`` (views).
-
-    Example:
-        >>> import autograd
-        >>> [r.tolist() for r in autograd.eye(2).unbind()]
-        [[1.0, 0.0], [0.0, 1.0]]
-    """
-    from .index import getitem
-
-    nd = x._data.ndim
-    if nd == 0:
-        raise RuntimeError("unbind: a 0-d tensor has no dimension to unbind")
-    d = norm_dim(dim, nd, "unbind")
-    lead = (slice(None),) * d
-    return tuple(getitem(x, lead + (i,)) for i in range(x._data.shape[d]))
-
-
 # ----------------------------------------------------------------------------- squeeze
 
 
@@ -390,3 +434,173 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     d = norm_dim(dim, nd + 1, "unsqueeze")
     shape = x._data.shape
     return Reshape.apply(x, shape[:d] + (1,) + shape[d:])
+
+
+# ----------------------------------------------------------------------------- flatten & co
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (a view when the strides allow).
+
+    Example:
+        >>> import autograd
+        >>> autograd.zeros(2, 3, 4).flatten(1).shape, autograd.tensor(5.0).flatten().shape
+        ((2, 12), (1,))
+    """
+    shape = x._data.shape
+    nd = len(shape)
+    if nd == 0:
+        return Reshape.apply(x, (1,))
+    s = norm_dim(start_dim, nd, "flatten")
+    e = norm_dim(end_dim, nd, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return x
+    return Reshape.apply(x, shape[:s] + (_prod(shape[s:e + 1]),) + shape[e + 1:])
+
+
+def ravel(x: Tensor) -> Tensor:
+    """The elements as a 1-D tensor (a view when possible).
+
+    Example:
+        >>> import autograd
+        >>> autograd.ravel(autograd.eye(2)).tolist()
+        [1.0, 0.0, 0.0, 1.0]
+    """
+    return Reshape.apply(x, (x._data.size,))
+
+
+def unflatten(x: Tensor, dim: int, sizes: Any) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one may be -1); the inverse of ``flatten``.
+
+    Example:
+        >>> import autograd
+        >>> autograd.zeros(2, 12).unflatten(1, (3, -1)).shape
+        (2, 3, 4)
+    """
+    shape = x._data.shape
+    d = norm_dim(dim, len(shape), "unflatten")
+    sizes = tuple(int(v) for v in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = shape[d] if shape else 1
+    if sizes.count(-1) > 1:
+        raise RuntimeError(
+            f"unflatten: only one dimension can be inferred (-1), got sizes {list(sizes)}"
+        )
+    known = _prod(tuple(v for v in sizes if v != -1))
+    if -1 in sizes:
+        if known == 0 or n % known:
+            raise RuntimeError(
+                f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                f"{dim} ({n}) in the input tensor"
+            )
+        sizes = tuple(n // known if v == -1 else v for v in sizes)
+    elif known != n:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+            f"({n}) in the input tensor"
+        )
+    return Reshape.apply(x, shape[:d] + sizes + shape[d + 1:])
+
+
+def _dim_list(dims: Any) -> tuple:
+    if isinstance(dims, (list, tuple)):
+        return tuple(int(d) for d in dims)
+    return (int(dims),)
+
+
+def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dims ``source`` to positions ``destination``; the others keep their order
+    (a view).
+
+    Example:
+        >>> import autograd
+        >>> autograd.zeros(2, 3, 4).movedim(0, -1).shape
+        (3, 4, 2)
+    """
+    src, dst = _dim_list(source), _dim_list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+            f"contain the same number of dims as destination ({list(dst)} dims)"
+        )
+    nd = x._data.ndim
+    src = tuple(norm_dim(d, nd, "movedim") for d in src)
+    dst = tuple(norm_dim(d, nd, "movedim") for d in dst)
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(dst)})")
+    if nd == 0:
+        return _alias(x)
+    order = [-1] * nd
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(i for i in range(nd) if i not in src)
+    order = tuple(o if o != -1 else next(rest) for o in order)
+    return Permute.apply(x, order)
+
+
+moveaxis = movedim
+
+
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Alias of ``transpose`` (NumPy's name).
+
+    Example:
+        >>> import autograd
+        >>> autograd.swapaxes(autograd.zeros(2, 3), 0, 1).shape
+        (3, 2)
+    """
+    return transpose(x, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+# Multi-tensor helpers, joining/splitting and copying movement ops live in their own
+# modules; they are re-exported here, where Tensor methods and ``autograd.<name>`` look for them.
+from .grid import (  # noqa: E402
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_tensors,
+    meshgrid,
+)
+from .join import (  # noqa: E402
+    cat,
+    chunk,
+    column_stack,
+    concat,
+    concatenate,
+    dstack,
+    hstack,
+    narrow,
+    row_stack,
+    split,
+    stack,
+    tensor_split,
+    unbind,
+    vstack,
+)
+from .pad import (  # noqa: E402
+    flip,
+    fliplr,
+    flipud,
+    pad,
+    repeat,
+    repeat_interleave,
+    roll,
+    tile,
+)
+
+__all__ += [
+    "flatten", "ravel", "unflatten", "movedim", "moveaxis", "swapaxes", "swapdims",
+    "atleast_1d", "atleast_2d", "atleast_3d", "meshgrid", "broadcast_shapes",
+    "broadcast_tensors", "cat", "concat", "concatenate", "stack", "hstack", "vstack",
+    "row_stack", "dstack", "column_stack", "split", "tensor_split", "chunk", "unbind",
+    "narrow", "flip", "fliplr", "flipud", "roll", "repeat", "tile", "repeat_interleave",
+    "pad",
+]
