@@ -187,6 +187,27 @@ class Mul(Op):
         return expand_to(out, ctx._fw_out.shape)
 
 
+class MulScalar(Op):
+    """``x * c`` for a number ``c``: nothing is saved (the gradient is ``grad * c``)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, c: Any) -> Any:
+        ctx.c = c
+        return x * c
+
+    @staticmethod
+    def inplace(x: Any, c: Any) -> None:
+        backend.xp_of(x).multiply(x, c, out=x)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Tensor) -> tuple:
+        return MulScalar.apply(grad_out, ctx.c), None
+
+    @staticmethod
+    def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
+        return MulScalar.apply(tx, ctx.c)
+
+
 def mul(x: Any, y: Any) -> Tensor:
     """Elementwise product with broadcasting.
 
@@ -198,6 +219,8 @@ def mul(x: Any, y: Any) -> Tensor:
     x, y = promote(x, y)
     if not isinstance(x, Tensor):
         x, y = y, x
+    if not isinstance(y, Tensor):
+        return MulScalar.apply(x, y)
     return Mul.apply(x, y)
 
 
@@ -266,6 +289,27 @@ def _float_operands(x: Any, y: Any) -> tuple:
     return x, y
 
 
+class DivScalar(Op):
+    """``x / c`` for a number ``c``: nothing is saved."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, c: Any) -> Any:
+        ctx.c = c
+        return x / c
+
+    @staticmethod
+    def inplace(x: Any, c: Any) -> None:
+        backend.xp_of(x).true_divide(x, c, out=x)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Tensor) -> tuple:
+        return DivScalar.apply(grad_out, ctx.c), None
+
+    @staticmethod
+    def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
+        return DivScalar.apply(tx, ctx.c)
+
+
 def div(x: Any, y: Any, *, rounding_mode: str | None = None) -> Tensor:
     """``x / y``; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (and is not
     differentiable).
@@ -281,6 +325,8 @@ def div(x: Any, y: Any, *, rounding_mode: str | None = None) -> Tensor:
     x, y = _float_operands(x, y)
     if not isinstance(x, Tensor):
         return RDiv.apply(y, x)
+    if not isinstance(y, Tensor):
+        return DivScalar.apply(x, y)
     return Div.apply(x, y)
 
 
@@ -1041,7 +1087,8 @@ def sub_(x: Tensor, y: Any, *, alpha: Any = 1) -> Tensor:
 
 
 def mul_(x: Tensor, y: Any) -> Tensor:
-    return apply_inplace(Mul, x, _inplace_operand(x, y))
+    y = _inplace_operand(x, y)
+    return apply_inplace(Mul if isinstance(y, Tensor) else MulScalar, x, y)
 
 
 def div_(x: Tensor, y: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -1052,7 +1099,8 @@ def div_(x: Tensor, y: Any, *, rounding_mode: str | None = None) -> Tensor:
             f"result type Float can't be cast to the desired output type {x.dtype} (div_ of an "
             "integer tensor); use div() or convert x to a floating dtype"
         )
-    return apply_inplace(Div, x, _inplace_operand(x, y))
+    y = _inplace_operand(x, y)
+    return apply_inplace(Div if isinstance(y, Tensor) else DivScalar, x, y)
 
 
 def pow_(x: Tensor, exponent: Any) -> Tensor:
