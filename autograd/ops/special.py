@@ -71,12 +71,22 @@ def _erfc_large(xp: Any, y: Any) -> Any:
 
 
 def _erfc_pos(xp: Any, y: Any) -> Any:
-    """erfc(y) for y > 0.46875 (either branch, chosen elementwise)."""
+    """erfc(y) for y > 0.46875, each branch evaluated only on its own elements."""
+    out = xp.zeros_like(y)
     mid = y <= 4.0
-    y_mid = xp.where(mid, y, 1.0)
-    y_big = xp.where(mid, 5.0, xp.minimum(y, 27.3))  # erfc underflows to 0 past ~27.3
-    out = xp.where(mid, _erfc_mid(xp, y_mid), _erfc_large(xp, y_big))
-    return xp.where(y > 27.3, 0.0, out)
+    if mid.any():
+        out[mid] = _erfc_mid(xp, y[mid])
+    big = (~mid) & (y < 27.3)  # erfc underflows to 0 past ~27.3
+    if big.any():
+        out[big] = _erfc_large(xp, y[big])
+    return out
+
+
+def _split(x: Any) -> tuple[Any, Any, Any, Any]:
+    z = x.astype(backend.float64).reshape(-1)
+    y = backend.numpy.abs(z)
+    small = y <= _THRESH
+    return z, y, small, ~small
 
 
 def erf(x: Any) -> Any:
@@ -86,15 +96,13 @@ def erf(x: Any) -> Any:
         from cupyx.scipy import special  # type: ignore[import-not-found]
 
         return special.erf(x)
-    dt = x.dtype
-    z = x.astype(backend.float64)
-    y = xp.abs(z)
-    small = y <= _THRESH
-    out_small = _small(xp.where(small, z, 0.0))
-    tail = 1.0 - _erfc_pos(xp, xp.where(small, 1.0, y))
-    out = xp.where(small, out_small, xp.where(z < 0, -tail, tail))
-    out = xp.where(xp.isnan(z), xp.nan, out)
-    return out.astype(dt, copy=False)
+    z, y, small, tail = _split(x)
+    out = backend.numpy.empty_like(z)
+    out[small] = _small(z[small])
+    t = 1.0 - _erfc_pos(xp, y[tail])
+    out[tail] = backend.numpy.where(z[tail] < 0, -t, t)
+    out[backend.numpy.isnan(z)] = backend.numpy.nan
+    return out.reshape(x.shape).astype(x.dtype, copy=False)
 
 
 def erfc(x: Any) -> Any:
@@ -104,12 +112,10 @@ def erfc(x: Any) -> Any:
         from cupyx.scipy import special  # type: ignore[import-not-found]
 
         return special.erfc(x)
-    dt = x.dtype
-    z = x.astype(backend.float64)
-    y = xp.abs(z)
-    small = y <= _THRESH
-    out_small = 1.0 - _small(xp.where(small, z, 0.0))
-    pos = _erfc_pos(xp, xp.where(small, 1.0, y))
-    out = xp.where(small, out_small, xp.where(z < 0, 2.0 - pos, pos))
-    out = xp.where(xp.isnan(z), xp.nan, out)
-    return out.astype(dt, copy=False)
+    z, y, small, tail = _split(x)
+    out = backend.numpy.empty_like(z)
+    out[small] = 1.0 - _small(z[small])
+    pos = _erfc_pos(xp, y[tail])
+    out[tail] = backend.numpy.where(z[tail] < 0, 2.0 - pos, pos)
+    out[backend.numpy.isnan(z)] = backend.numpy.nan
+    return out.reshape(x.shape).astype(x.dtype, copy=False)
