@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 from . import backend
@@ -53,7 +54,9 @@ def _infer_dtype(data: Any) -> Any:
         elif isinstance(d, (list, tuple)):
             for e in d:
                 walk(e)
-        elif isinstance(d, bool) or isinstance(d, backend.numpy.bool_):
+        elif isinstance(d, backend.numpy.generic):  # numpy scalars keep their dtype
+            kinds.add(d.dtype)
+        elif isinstance(d, bool):
             kinds.add("b")
         elif isinstance(d, numbers.Integral):
             kinds.add("i")
@@ -149,6 +152,14 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         >>> autograd.tensor([[1.0, 2.0]], requires_grad=True).shape
         (1, 2)
     """
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), "
+            "rather than autograd.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
     t = _wrap(_to_array(data, dtype, device, copy=True))
     if requires_grad:
         t.requires_grad_(True)
@@ -365,6 +376,7 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     dev = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)  # arrays here are always row-major
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:

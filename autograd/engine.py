@@ -137,9 +137,9 @@ def backward(
                     "One of the differentiated Tensors does not require grad; every entry of "
                     "inputs= must require grad"
                 )
+    roots = _root_edges(outputs)
     grads = _make_grads(outputs, grad_outputs, create_graph)
-    results = _execute(_root_edges(outputs), grads, retain_graph, create_graph, targets,
-                       accumulate=targets is None)
+    results = _execute(roots, grads, retain_graph, create_graph, targets, accumulate=targets is None)
     if targets is not None:  # accumulate only into the requested inputs
         for t, g in zip(targets, results):
             if g is None:
@@ -191,8 +191,9 @@ def grad(
     if is_grads_batched:
         return _batched_grad(outs, ins, g_outs, retain_graph, create_graph, allow_unused,
                              materialize_grads)
+    roots = _root_edges(outs)
     grads = _make_grads(outs, g_outs, create_graph)
-    result = _execute(_root_edges(outs), grads, retain_graph, create_graph, ins, accumulate=False)
+    result = _execute(roots, grads, retain_graph, create_graph, ins, accumulate=False)
     final = []
     for i, (t, g) in enumerate(zip(ins, result)):
         if g is None:
@@ -241,7 +242,7 @@ def _collect(roots: list) -> tuple[dict, dict]:
             continue
         seen.add(node)
         for e in node._edges:
-            if e is None:
+            if not e:
                 continue
             child = e[0]
             deps[child] = deps.get(child, 0) + 1
@@ -324,11 +325,13 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                     grads_in = ()
                 else:
                     grads_in = _run_node(node, grads, retain_graph, check_nan)
+                    if not retain_graph and node._saved:
+                        node._release()
             else:
                 grads_in = ()
             edges = node._edges
             for i, e in enumerate(edges):
-                if e is None:
+                if not e:
                     continue
                 child = e[0]
                 d = deps.get(child)
@@ -346,8 +349,6 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 deps[child] = d
                 if d == 0:
                     heapq.heappush(heap, (-child._seq, next(counter), child))
-            if not retain_graph and node._saved:
-                node._release()
     finally:
         _grad_state.enabled = prev_mode
     return results
@@ -397,10 +398,18 @@ def _tensor_hooks(node: Node, grads: list, create_graph: bool) -> list:
             g = grads[nr]
             if t is None or g is None:
                 continue
-            g = g if create_graph else g.detach()
-            t._grad = _wrap(g._data.copy()) if t._grad is None and not create_graph else (
-                g if t._grad is None else t._grad + g)
+            if t._grad is None:
+                t._grad = _fresh(g, create_graph)
+            else:
+                t._grad = t._grad + (g if create_graph else g.detach())
     return grads
+
+
+def _fresh(g: Tensor, create_graph: bool) -> Tensor:
+    """A copy of gradient ``g`` to store as a ``.grad`` (differentiable under create_graph)."""
+    if create_graph and g._rg:
+        return g.clone()
+    return _wrap(g._data.copy())
 
 
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
@@ -416,10 +425,8 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
         )
     old = t._grad
     if old is None:
-        if create_graph:
-            t._grad = g
-        else:
-            t._grad = _wrap(g._data.copy())
+        # a fresh tensor: g may be the caller's grad_output or another leaf's gradient
+        t._grad = _fresh(g, create_graph)
     elif create_graph or old._rg or not old._data.flags.writeable:
         t._grad = old + g
     else:

@@ -56,6 +56,7 @@ def as_array(o: Any) -> Any:
 
 class _SavedHooks(threading.local):
     stack: list = []  # saved_tensors_hooks (pack, unpack) pairs, innermost last
+    disabled: str | None = None  # error message while hooks are disabled
 
     def __init__(self) -> None:
         self.stack = []
@@ -125,7 +126,7 @@ class Node:
 
     # -- introspection, as in PyTorch
     def name(self) -> str:
-        return self._fn.__name__ + "Backward"
+        return self._fn.backward_name or self._fn.__name__ + "Backward"
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -264,12 +265,14 @@ def _pack(node: Node, t: Any, is_output: bool, nr: int) -> tuple:
 
 
 def _version_error(node: Node, shape: tuple, dtype: Any, what: str, now: int, then: int) -> RuntimeError:
+    from .ops._util import type_name
+
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{dtype}{list(shape)}], which is {what} of {node.name()}, is at version "
-        f"{now}; expected version {then} instead. Hint: clone() the tensor before modifying "
-        "it in place, or enable anomaly detection (autograd.detect_anomaly()) to find the "
-        "operation that failed to compute its gradient."
+        f"operation: [{type_name(dtype)}Tensor {list(shape)}], which is {what} of {node.name()}, "
+        f"is at version {now}; expected version {then} instead. Hint: clone() the tensor "
+        "before modifying it in place, or enable anomaly detection (autograd.detect_anomaly()) "
+        "to find the operation that failed to compute its gradient."
     )
 
 
@@ -344,6 +347,10 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    # The grad_fn name when it is not ``<class name>Backward`` (e.g. a fast variant of
+    # an op that should still print as PyTorch names it: ``backward_name = "MulBackward"``).
+    backward_name: str | None = None
+
     @staticmethod
     def setup_context(ctx: Node, inputs: tuple, output: Any) -> None:
         raise RuntimeError("setup_context is only used when forward takes no ctx")
@@ -364,7 +371,10 @@ class Function(metaclass=_FunctionMeta):
                     refresh_view(t)
         ctx = Node(cls)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg and record for a in args)
-        ctx._edges = tuple(edge_of(a) if isinstance(a, Tensor) and record else None for a in args)
+        # one edge per argument: None for a tensor that needs no gradient, False for a
+        # non-tensor argument (next_functions lists tensors only, as PyTorch)
+        ctx._edges = tuple((edge_of(a) if record else None) if isinstance(a, Tensor) else False
+                           for a in args)
         if record:
             ctx._in_meta = tuple(
                 (a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args
@@ -393,6 +403,7 @@ class Function(metaclass=_FunctionMeta):
                 record and id(o) not in non_diff_ids and o._data.dtype.kind in _DIFF_KINDS
             )
             if id(o) in dirty_ids:
+                o._vc[0] += 1  # as PyTorch: marking dirty is itself a modification
                 if o._base is None and o.grad_fn is None and o._rg and record:
                     raise RuntimeError(
                         "a leaf Variable that requires grad is being used in an in-place "
@@ -462,11 +473,17 @@ def _validate(ctx: Node, grads: tuple) -> tuple:
     """Check a custom backward's gradients against the inputs (shape, type)."""
     out = []
     for i, (g, e) in enumerate(zip(grads, ctx._edges)):
-        if g is None or e is None:
-            out.append(None if e is None else g)
+        if g is None or not e:
+            if e is False and g is not None:
+                raise RuntimeError(
+                    f"function {ctx.name()} returned a gradient different than None at position "
+                    f"{i + 1}, but the corresponding forward input was not a Variable (return "
+                    "None for non-tensor arguments)"
+                )
+            out.append(g if e else None)
             continue
         if not isinstance(g, Tensor):
-            raise TypeError(
+            raise RuntimeError(
                 f"function {ctx.name()} returned a {type(g).__name__} as gradient {i}; "
                 "expected a Tensor or None"
             )
@@ -550,7 +567,7 @@ class Op(Function):
             elif out.__class__ is not _ndarray:
                 out = as_array(out)
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
-            ctx._edges = tuple(edge_of(a) if isinstance(a, Tensor) else None for a in args)
+            ctx._edges = tuple(edge_of(a) if isinstance(a, Tensor) else False for a in args)
             if _anomaly.state.enabled:
                 ctx._trace = _anomaly.capture_stack()
             if type(out) is tuple:
@@ -707,10 +724,7 @@ def apply_inplace(cls: type, x: Tensor, *args: Any) -> Tensor:
             try:
                 direct(x._data, *datas)
             except ValueError as e:
-                raise RuntimeError(
-                    f"in-place {cls.__name__.lower()}_ on a tensor of shape {list(x.shape)} "
-                    f"failed: {e} (the result must keep the shape of the tensor written to)"
-                ) from None
+                raise _inplace_shape_error(cls, x, args, e) from None
             x._vc[0] += 1
             return x
         _write(x, as_array(cls.forward(_Scratch(), x._data, *datas)), cls)
@@ -748,6 +762,21 @@ def apply_inplace(cls: type, x: Tensor, *args: Any) -> Tensor:
         x._view_version = x._vc[0]
         rebase_view(x, out)
     return x
+
+
+def _inplace_shape_error(cls: type, x: Tensor, args: tuple, e: Exception) -> RuntimeError:
+    shapes = [a.shape for a in args if isinstance(a, Tensor)]
+    try:
+        full = backend.numpy.broadcast_shapes(x.shape, *shapes)
+    except ValueError:
+        return RuntimeError(
+            f"in-place {cls.__name__.lower()}_ on a tensor of shape {list(x.shape)} failed: {e} "
+            "(the operands must broadcast to the shape of the tensor written to)"
+        )
+    return RuntimeError(
+        f"output with shape {list(x.shape)} doesn't match the broadcast shape {list(full)} in "
+        f"the in-place op {cls.__name__.lower()}_"
+    )
 
 
 def _write(x: Tensor, value: Any, cls: type) -> None:
@@ -827,11 +856,15 @@ def _forward_ad_custom(cls: type, ctx: Node, args: tuple, results: list) -> None
                 "jvp staticmethod to use it with forward-mode AD"
             )
         fw_state.level = level - 1
+        # inside jvp, ctx.saved_tensors are those of save_for_forward, not of
+        # save_for_backward: hide the latter while jvp runs
+        saved_for_backward, ctx._saved = ctx._saved, None
         try:
             with no_grad():
                 out_t = cls.jvp(ctx, *tangents)
         finally:
             fw_state.level = top
+            ctx._saved = saved_for_backward
         out_ts = out_t if isinstance(out_t, tuple) else (out_t,)
         for o, t in zip(outs, out_ts):
             if t is not None and o._data.dtype.kind in _DIFF_KINDS and id(o) not in input_ids:

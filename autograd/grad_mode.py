@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -47,13 +48,51 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _Mode:
-    """Base of the grad-mode context managers; each also works as a decorator."""
+    """Base of the grad-mode context managers; each also works as a decorator, with or
+    without parentheses (``@no_grad()`` and ``@no_grad``), of functions and generators."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is not set_grad_enabled and len(args) == 1 and not kwargs and callable(args[0]) \
+                and not isinstance(args[0], bool):
+            return cls()(args[0])  # used as a bare decorator
+        return super().__new__(cls)
 
     def __call__(self, fn: F) -> F:
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self.__class__(*self._args()):
                 return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def _wrap_generator(self, fn: F) -> F:
+        """The mode holds while the generator body runs, not while its caller does."""
+        mode = self
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            gen = fn(*args, **kwargs)
+            try:
+                with mode.__class__(*mode._args()):
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with mode.__class__(*mode._args()):
+                            gen.close()
+                        raise
+                    except BaseException as e:
+                        with mode.__class__(*mode._args()):
+                            response = gen.throw(e)
+                    else:
+                        with mode.__class__(*mode._args()):
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper  # type: ignore[return-value]
 
@@ -93,6 +132,11 @@ class set_grad_enabled(_Mode):
 
     def _args(self) -> tuple:
         return (self.mode,)
+
+    def __call__(self, fn: F) -> F:
+        # used as a decorator: construction switched the mode; only calls should
+        state.enabled = self.prev
+        return super().__call__(fn)
 
     def __enter__(self) -> None:
         pass

@@ -10,7 +10,7 @@ Example:
     >>> _ = autograd.manual_seed(0)
     >>> a = autograd.randn(3)
     >>> _ = autograd.manual_seed(0)
-    >>> bool((a == autograd.randn(3)).all())
+    >>> a.tolist() == autograd.randn(3).tolist()
     True
 """
 
@@ -128,8 +128,7 @@ _local = _Defaults()
 _global: dict[str, Generator] = {}
 
 
-def default_generator(device: Any = "cpu") -> Generator:
-    """The default generator of ``device`` (per virtual rank when one is installed)."""
+def _default_generator(device: Any = "cpu") -> Generator:
     dev = backend.device(device)
     key = str(dev) if dev.type == "cpu" else f"cuda:{dev.index or 0}"
     table = _local.override if _local.override is not None else _global
@@ -137,6 +136,31 @@ def default_generator(device: Any = "cpu") -> Generator:
     if gen is None:
         gen = table[key] = Generator(dev)
     return gen
+
+
+class _DefaultGenerator:
+    """``autograd.default_generator``: behaves as the (calling thread's) default CPU
+    Generator, as ``torch.default_generator`` does; calling it,
+    ``default_generator(device)``, returns the default generator of any device.
+
+    Example:
+        >>> import autograd
+        >>> _ = autograd.default_generator.manual_seed(3)
+        >>> autograd.default_generator.initial_seed(), autograd.default_generator("cpu").initial_seed()
+        (3, 3)
+    """
+
+    def __call__(self, device: Any = "cpu") -> Generator:
+        return _default_generator(device)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_default_generator("cpu"), name)
+
+    def __repr__(self) -> str:
+        return repr(_default_generator("cpu"))
+
+
+default_generator = _DefaultGenerator()
 
 
 def install_thread_generators(seed: int | None = None) -> None:
@@ -176,11 +200,24 @@ def set_rng_state(new_state: Tensor) -> None:
 
 
 class fork_rng:
-    """Context manager: random calls inside do not advance the outer streams."""
+    """Context manager: random calls inside do not advance the outer streams (the CPU
+    generator and those of ``devices``, every visible GPU by default).
+
+    Example:
+        >>> import autograd
+        >>> _ = autograd.manual_seed(0)
+        >>> with autograd.fork_rng():
+        ...     inside = autograd.rand(2)
+        >>> autograd.rand(2).tolist() == inside.tolist()
+        True
+    """
 
     def __init__(self, devices: Any = None, enabled: bool = True) -> None:
         self.enabled = enabled
-        self.devices = ["cpu"] + [f"cuda:{i}" for i in (devices or [])]
+        if devices is None:
+            devices = range(backend.device_count())
+        self.devices = ["cpu"] + [str(backend.device(d if not isinstance(d, int) else f"cuda:{d}"))
+                                  for d in devices]
 
     def __enter__(self) -> None:
         if self.enabled:
@@ -196,7 +233,9 @@ class fork_rng:
 
 
 def _gen_for(generator: Generator | None, dev: backend.Device) -> Generator:
-    gen = generator if generator is not None else default_generator(dev)
+    if generator is None or generator.__class__ is _DefaultGenerator:
+        return _default_generator(dev)
+    gen = generator
     if gen.device != dev:
         raise RuntimeError(
             f"Expected a '{dev}' generator, got one for '{gen.device}'; create the "
@@ -249,7 +288,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
 
     Example:
         >>> import autograd
-        >>> bool((autograd.rand(100) < 1).all())
+        >>> max(autograd.rand(100).tolist()) < 1
         True
     """
     from .creation import _sizes
@@ -283,7 +322,7 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
     Example:
         >>> import autograd
         >>> x = autograd.randint(0, 5, (10,))
-        >>> bool(((x >= 0) & (x < 5)).all())
+        >>> all(0 <= v < 5 for v in x.tolist())
         True
     """
     if size is None:
@@ -375,29 +414,49 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None) -> Tensor:
-    """Draw category indices with probabilities proportional to the rows of ``input``."""
+    """Draw category indices with probabilities proportional to the rows of ``input``
+    (1-d or 2-d); without replacement each row's categories are drawn at most once.
+
+    Example:
+        >>> import autograd
+        >>> autograd.multinomial(autograd.tensor([0.0, 1.0, 0.0]), 3, replacement=True).tolist()
+        [1, 1, 1]
+    """
     xp = backend.xp_of(input._data)
-    probs = backend.to_device(input._data, backend.CPU).astype("float64")
+    probs = input._data
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {probs.ndim}")
-    if (probs < 0).any() or not backend.numpy.isfinite(probs).all():
-        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
-    rows = probs[None] if probs.ndim == 1 else probs
-    if not replacement and num_samples > rows.shape[1]:
+    if probs.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got {input.dtype}")
+    num_samples = int(num_samples)
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples (got {num_samples})")
+    rows = (probs[None] if probs.ndim == 1 else probs).astype(backend.float64)
+    k = rows.shape[1]
+    if not replacement and num_samples > k:
         raise RuntimeError(
             f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
-            f"({num_samples} > {rows.shape[1]})"
+            f"({num_samples} > {k})"
         )
-    gen = _gen_for(generator, backend.CPU)
-    out = []
-    for r in rows:
-        total = r.sum()
-        if total <= 0:
-            raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
-        out.append(gen._impl.choice(r.shape[0], size=num_samples, replace=replacement, p=r / total))
-    arr = backend.numpy.stack(out).astype("int64")
-    arr = arr[0] if probs.ndim == 1 else arr
-    return _wrap(backend.to_device(arr, input.device) if xp is not backend.numpy else arr)
+    if bool((rows < 0).any()) or not bool(xp.isfinite(rows).all()):
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    totals = rows.sum(axis=1, keepdims=True)
+    if bool((totals <= 0).any()):
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    dev = input.device
+    gen = _gen_for(generator, dev)
+    if replacement:  # inverse CDF, one searchsorted per row
+        u = _sample("uniform", (rows.shape[0], num_samples), backend.float64, dev, gen)
+        cdf = xp.cumsum(rows / totals, axis=1)
+        out = xp.stack([xp.searchsorted(cdf[r], u[r], side="right") for r in range(rows.shape[0])])
+        out = xp.minimum(out, k - 1)
+    else:  # Gumbel top-k: the num_samples largest of log p + Gumbel noise
+        u = _sample("uniform", rows.shape, backend.float64, dev, gen)
+        gumbel = -xp.log(-xp.log(xp.clip(u, 1e-300, 1.0 - 1e-16)))
+        keys = xp.where(rows > 0, xp.log(xp.where(rows > 0, rows, 1.0)) + gumbel, -xp.inf)
+        out = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    out = out.astype(backend.int64)
+    return _wrap(out[0] if probs.ndim == 1 else out)
 
 
 # ----------------------------------------------------------------------------- in-place fills

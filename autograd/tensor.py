@@ -280,8 +280,12 @@ class Tensor:
         return _cr.to(self, "cuda" if device is None else backend.device(device))
 
     def type(self, dtype: Any = None) -> Any:
+        """``type()`` names the tensor type (``'autograd.FloatTensor'``); ``type(dtype)``
+        converts."""
         if dtype is None:
-            return f"{self.dtype}"
+            from .ops._util import type_name
+
+            return f"autograd.{type_name(self._data.dtype)}Tensor"
         return _cr.to(self, backend.dtype(dtype))
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -419,15 +423,24 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (this one has "
+                f"{self._data.size} elements, shape {list(self.shape)})"
+            )
+        return self._data.reshape(()).item()
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError(
-                "only integer tensors of a single element can be converted to an index"
+                "only integer tensors of a single element can be converted to an index (got "
+                f"a {self.dtype} tensor with {self._data.size} elements)"
             )
         return int(self.item())
 
@@ -435,7 +448,13 @@ class Tensor:
         return complex(self.item())
 
     def __contains__(self, element: Any) -> bool:
-        return bool((self == element).any())
+        if not isinstance(element, (Tensor, int, float, complex, bool)) and \
+                not isinstance(element, backend.numpy.generic):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element).__name__}."
+            )
+        return bool((self == element)._data.any())
 
     def __reduce_ex__(self, protocol: int) -> Any:
         return (_rebuild, (backend.to_device(self._data, backend.CPU), str(self.device), self._rg))
@@ -1151,3 +1170,34 @@ from .ops import matmul as _mm
 from .ops import pointwise as _pw
 from .ops import reduce as _red
 from .ops import shape as _sh
+
+
+def _as_method(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = fn.__name__
+    method.__qualname__ = f"Tensor.{fn.__name__}"
+    method.__doc__ = f"``autograd.{fn.__name__}(self, ...)`` as a method."
+    return method
+
+
+# PyTorch Tensor methods that are exactly ``op(self, ...)``: bound from the op modules
+# (the ones an op module does not define are left out rather than failing later).
+_PLAIN_METHODS = {
+    _bin: ("hypot", "xlogy"),
+    _cmp: ("greater", "greater_equal", "less", "less_equal", "not_equal", "fix", "sgn",
+           "signbit", "isposinf", "isneginf", "isreal", "bitwise_not", "bitwise_and",
+           "bitwise_or", "bitwise_xor", "argwhere", "nan_to_num"),
+    _ix: ("index_copy", "index_fill", "index_put", "index_put_", "scatter_reduce",
+          "scatter_reduce_", "take_along_dim"),
+    _mm: ("vdot", "inner", "kron", "diag_embed", "addmm", "addmv", "baddbmm", "addbmm", "cross"),
+    _pw: ("arcsin", "arccos", "arctan"),
+    _red: ("nansum", "nanmean", "logcumsumexp", "cummax", "cummin", "aminmax", "kthvalue",
+           "nanmedian", "nanquantile"),
+    _sh: ("tensor_split", "fliplr", "flipud", "repeat_interleave"),
+}
+for _mod, _names in _PLAIN_METHODS.items():
+    for _name in _names:
+        if _name not in Tensor.__dict__ and hasattr(_mod, _name):
+            setattr(Tensor, _name, _as_method(getattr(_mod, _name)))

@@ -10,11 +10,12 @@ from .. import backend
 from ..tensor import Tensor, _wrap
 
 __all__ = [
-    "promote", "to_tensor", "norm_dim", "norm_dims", "expand_to", "result_dtype",
-    "check_float", "is_number",
+    "promote", "promote_types", "to_tensor", "norm_dim", "norm_dims", "expand_to",
+    "result_dtype", "check_float", "is_number", "type_name", "check_inplace_cast",
 ]
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_np_generic = backend.numpy.generic
 
 
 def is_number(v: Any) -> bool:
@@ -33,89 +34,140 @@ def to_tensor(v: Any, like: Tensor | None = None) -> Tensor:
     return as_tensor(v, device=dev)
 
 
-def _scalar_category(v: Any) -> int:
-    if isinstance(v, bool):
-        return 0
-    if isinstance(v, numbers.Integral):
-        return 1
-    if isinstance(v, numbers.Real):
-        return 2
-    return 3
-
-
 def _category(dt: Any) -> int:
     return _CATEGORY.get(dt.kind, 2)
 
 
-def _default_for(category: int) -> Any:
-    if category == 3:
-        return backend.complex128 if backend.get_default_dtype() == backend.float64 else backend.complex64
-    if category == 2:
-        return backend.get_default_dtype()
-    if category == 1:
+def _is_float(dt: Any) -> bool:
+    return dt is not None and _category(dt) == 2
+
+
+def _wrapped_dtype(v: Any) -> Any:
+    """The dtype a Python number takes part in promotion with (PyTorch's wrapped numbers:
+    floats and complex numbers count as the default dtype, not as double)."""
+    if isinstance(v, bool):
+        return backend.bool_
+    if isinstance(v, numbers.Integral):
         return backend.int64
-    return backend.bool_
+    if isinstance(v, numbers.Real):
+        return backend.get_default_dtype()
+    return backend.complex128 if backend.get_default_dtype() == backend.float64 else backend.complex64
+
+
+def _to_complex(dt: Any) -> Any:
+    return backend.complex128 if dt == backend.float64 else backend.complex64
+
+
+def promote_types(a: Any, b: Any) -> Any:
+    """``torch.promote_types``: the smallest dtype both ``a`` and ``b`` convert to, where
+    a float (complex) dtype absorbs any integer one without widening.
+
+    Example:
+        >>> from autograd import backend
+        >>> from autograd.ops._util import promote_types
+        >>> promote_types(backend.int64, backend.float32), promote_types(backend.int32, backend.int64)
+        (dtype('float32'), dtype('int64'))
+    """
+    if a == b:
+        return a
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        hi, lo = (a, b) if ca > cb else (b, a)
+        if hi.kind == "c" and _category(lo) == 2:
+            return backend.complex128 if backend.float64 in (lo, hi) or hi == backend.complex128 \
+                else hi
+        return hi
+    if ca == 2 and a.kind != b.kind:  # float16 with bfloat16: neither holds the other
+        return backend.float32
+    return backend.numpy.promote_types(a, b)
+
+
+def _combine(higher: Any, lower: Any) -> Any:
+    """Merge the results of two priority groups (PyTorch's ``combine_categories``): the
+    higher-priority group wins unless the lower one is of a higher category."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.kind == "c":
+        return higher
+    if lower.kind == "c":
+        return _to_complex(higher) if _is_float(higher) else lower
+    if _is_float(higher):
+        return higher
+    if higher.kind == "b" or _is_float(lower):
+        return promote_types(higher, lower)
+    return higher
 
 
 def result_dtype(*operands: Any) -> Any:
-    """PyTorch's promotion: dimensioned tensors > zero-dim tensors > Python numbers;
-    a higher category (bool < int < float < complex) in a lower-priority group
-    lifts the result to that category."""
-    dims = [o._data.dtype for o in operands if isinstance(o, Tensor) and o._data.ndim > 0]
-    zeros = [o._data.dtype for o in operands if isinstance(o, Tensor) and o._data.ndim == 0]
-    scalars = [_scalar_category(o) for o in operands if not isinstance(o, Tensor)]
+    """PyTorch's type promotion (``torch.result_type``): operands fall in three priority
+    groups — tensors with dims, zero-dim tensors, Python numbers — each promoted on its
+    own; a lower group only matters when its category (bool < int < float < complex) is
+    higher, and Python floats count as the default dtype.
 
-    def combine(dts: list) -> Any:
-        best = dts[0]
-        for d in dts[1:]:
-            cb, cd = _category(best), _category(d)
-            if cd > cb:
-                best = d
-            elif cd == cb and d != best:
-                best = backend.numpy.promote_types(best, d)
-        return best
+    Example:
+        >>> import autograd
+        >>> from autograd.ops._util import result_dtype
+        >>> result_dtype(autograd.tensor([1, 2]), 1.5)
+        dtype('float32')
+        >>> result_dtype(autograd.ones(2), autograd.tensor(1.0, dtype=autograd.float64))
+        dtype('float32')
+    """
+    dims = zeros = wrapped = None
+    for o in operands:
+        if isinstance(o, Tensor):
+            dt = o._data.dtype
+            if o._data.ndim:
+                dims = dt if dims is None else promote_types(dims, dt)
+            else:
+                zeros = dt if zeros is None else promote_types(zeros, dt)
+        elif o is not None:
+            dt = _wrapped_dtype(o)
+            wrapped = dt if wrapped is None else promote_types(wrapped, dt)
+    return _combine(dims, _combine(zeros, wrapped))
 
-    result = None
-    for group in (dims, zeros):
-        if not group:
-            continue
-        cand = combine(group)
-        if result is None or _category(cand) > _category(result):
-            result = cand
-    if scalars:
-        top = max(scalars)
-        if result is None:
-            result = _default_for(top)
-        elif top > _category(result):
-            result = _default_for(top) if not (top == 3 and result == backend.float64) \
-                else backend.complex128
-    return result
+
+def _plain_scalar(t: Tensor, v: Any) -> bool:
+    """True when number ``v`` can meet tensor ``t`` as it is (no promotion, no cast)."""
+    tp = type(v)
+    if tp is float:
+        return t._data.dtype.kind in "fc"
+    if tp is int:
+        dt = t._data.dtype
+        k = dt.kind
+        return k in "fc" or (k in "iu" and (dt == backend.int64 or _fits(v, dt)))
+    return False
+
+
+def _fits(v: int, dt: Any) -> bool:
+    info = backend.numpy.iinfo(dt)
+    return info.min <= v <= info.max
 
 
 def promote(x: Any, y: Any) -> tuple[Any, Any]:
     """Bring two operands (Tensors or Python numbers) to PyTorch's result dtype,
-    casting Tensors with differentiable conversions only when needed."""
+    casting Tensors with differentiable conversions only when needed. NumPy scalars
+    count as Python numbers, as in PyTorch."""
     xt = isinstance(x, Tensor)
     yt = isinstance(y, Tensor)
     if xt and yt:
-        dx, dy = x._data.dtype, y._data.dtype
-        if dx == dy:
+        if x._data.dtype == y._data.dtype:
             return x, y
     elif xt:
-        if not is_number(y):
-            y = to_tensor(y, x)
-            return promote(x, y)
-        k = x._data.dtype.kind
-        if (k in "fc" and not isinstance(y, complex)) or (k in "iu" and isinstance(y, numbers.Integral)
-                                                            and not isinstance(y, bool)):
+        if _plain_scalar(x, y):
             return x, y
+        if isinstance(y, _np_generic):
+            return promote(x, y.item())
+        if not is_number(y):
+            return promote(x, to_tensor(y, x))
     elif yt:
+        if _plain_scalar(y, x):
+            return x, y
+        if isinstance(x, _np_generic):
+            return promote(x.item(), y)
         if not is_number(x):
             return promote(to_tensor(x, y), y)
-        k = y._data.dtype.kind
-        if (k in "fc" and not isinstance(x, complex)) or (k in "iu" and isinstance(x, numbers.Integral)
-                                                            and not isinstance(x, bool)):
-            return x, y
     else:
         return promote(to_tensor(x), y)
     target = result_dtype(x, y)
@@ -136,8 +188,44 @@ def _scalar_as(v: Any, dt: Any) -> Any:
     if dt.kind == "c":
         return complex(v)
     if dt.kind in "iu":
-        return int(v)
+        v = int(v)
+        # out-of-range Python ints wrap around, as they do in PyTorch (uint8 + 300)
+        return v if _fits(v, dt) else int(backend.numpy.array(v).astype(dt))
     return bool(v)
+
+
+_TYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "bfloat16": "BFloat16",
+    "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+    "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}
+
+
+def type_name(dt: Any) -> str:
+    """PyTorch's scalar-type name of a dtype (``Float``, ``Long`` …), as its error
+    messages spell it."""
+    return _TYPE_NAMES.get(dt.name, dt.name)
+
+
+def check_inplace_cast(x: Tensor, other: Any) -> None:
+    """An in-place op keeps ``x``'s dtype, so a result of a higher category (float into
+    an int tensor, int into a bool tensor …) is refused, as PyTorch does.
+
+    Example:
+        >>> import autograd
+        >>> from autograd.ops._util import check_inplace_cast
+        >>> check_inplace_cast(autograd.tensor([1, 2]), 1.5)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: result type Float can't be cast to the desired output type Long
+    """
+    dst = x._data.dtype
+    res = result_dtype(x, other)
+    if _category(res) > _category(dst):
+        raise RuntimeError(
+            f"result type {type_name(res)} can't be cast to the desired output type "
+            f"{type_name(dst)}"
+        )
 
 
 def check_float(x: Tensor, op: str) -> None:
