@@ -58,6 +58,7 @@ from .ops import pointwise as _pointwise
 from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .gradcheck import gradcheck, gradgradcheck
+from .printing import get_printoptions, set_printoptions
 
 # PyTorch-style dtype aliases
 float = float32
@@ -130,5 +131,6 @@ __all__ = [
     "get_default_dtype", "set_default_dtype", "float16", "float32", "float64", "bfloat16",
     "int8", "int16", "int32", "int64", "uint8", "bool_", "complex64", "complex128", "float",
     "double", "half", "int", "long", "short", "bool", "cfloat", "cdouble", "is_tensor",
-    "numel", "is_floating_point", "is_nonzero", "backend", *_exported,
+    "numel", "is_floating_point", "is_nonzero", "backend", "set_printoptions",
+    "get_printoptions", *_exported,
 ]

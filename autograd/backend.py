@@ -180,6 +180,16 @@ def to_device(array: Any, dev: Device) -> Any:
         return cupy.asarray(array)
 
 
+def is_writeable(array: Any) -> bool:
+    """True when writing into ``array`` is allowed and reaches each element once:
+    NumPy's read-only flag, and (for CuPy, which has no such flag) no zero stride on a
+    dimension longer than one (an expanded / broadcast view)."""
+    flags = array.flags
+    if not getattr(flags, "writeable", True):
+        return False
+    return all(st != 0 or n <= 1 for st, n in zip(array.strides, array.shape))
+
+
 def synchronize(dev: Device | None = None) -> None:
     """Wait for the GPU's current stream (no-op on the CPU)."""
     if cupy is not None and (dev is None or dev.type == "cuda"):

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Sequence
+import sys
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import anomaly as _anomaly
@@ -26,7 +28,42 @@ from .function import AccumulateGrad, Node, edge_of, refresh_view
 from .grad_mode import state as _grad_state
 from .tensor import Tensor, _wrap
 
-__all__ = ["backward", "grad"]
+__all__ = ["backward", "grad", "queue_callback", "is_capturing"]
+
+
+class _Frame:
+    """One running backward pass (they nest: a hook may call autograd.grad)."""
+
+    __slots__ = ("callbacks", "capturing")
+
+    def __init__(self, capturing: bool) -> None:
+        self.callbacks: list[Callable[[], None]] = []
+        self.capturing = capturing
+
+
+class _EngineState(threading.local):
+    def __init__(self) -> None:
+        self.frames: list[_Frame] = []
+
+
+_engine_state = _EngineState()
+
+
+def queue_callback(callback: Callable[[], None]) -> None:
+    """Run ``callback()`` once the current backward pass has finished (every gradient
+    computed and accumulated), before ``backward()``/``grad()`` returns. Only valid
+    during a backward pass, e.g. from a hook; the data-parallel layer uses it to wait
+    for its last reductions."""
+    if not _engine_state.frames:
+        raise RuntimeError("queue_callback can only be called during a backward pass")
+    _engine_state.frames[-1].callbacks.append(callback)
+
+
+def is_capturing() -> bool:
+    """True inside ``autograd.grad`` (or ``backward(inputs=...)``): gradients of the
+    inputs are returned to the caller instead of being accumulated into ``.grad``."""
+    frames = _engine_state.frames
+    return bool(frames) and frames[-1].capturing
 
 
 def _as_tuple(x: Any, what: str) -> tuple:
@@ -304,6 +341,8 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
+    frame = _Frame(not accumulate)
+    _engine_state.frames.append(frame)
     try:
         while heap:
             node = heapq.heappop(heap)[2]
@@ -349,7 +388,13 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
                 deps[child] = d
                 if d == 0:
                     heapq.heappush(heap, (-child._seq, next(counter), child))
+            # drop references now, so the next node (often an AccumulateGrad) can take
+            # over a gradient array nobody else holds instead of copying it
+            grads_in = grads = g = None
+        while frame.callbacks:
+            frame.callbacks.pop(0)()
     finally:
+        _engine_state.frames.pop()
         _grad_state.enabled = prev_mode
     return results
 
@@ -405,6 +450,48 @@ def _tensor_hooks(node: Node, grads: list, create_graph: bool) -> list:
     return grads
 
 
+def _unshared(g: Tensor) -> bool:
+    """True when ``g`` and its array are referenced only by the engine, so the array
+    can become ``.grad`` without a copy (PyTorch steals such buffers too)."""
+    arr = g._data
+    return (
+        _STEAL_REFS is not None
+        and g._rg is False
+        and sys.getrefcount(g) <= _STEAL_REFS[0]
+        and getattr(arr, "base", None) is None
+        and sys.getrefcount(arr) <= _STEAL_REFS[1]
+        and arr.flags.c_contiguous
+        and backend.is_writeable(arr)
+    )
+
+
+def _calibrate() -> tuple[int, int] | None:
+    """Reference counts of a gradient held only by the engine, measured through the
+    same call path ``_execute -> _accumulate -> _unshared`` uses; None (never steal)
+    when this interpreter's counts do not rise with an extra holder."""
+
+    def inner(g: Tensor) -> tuple[int, int]:
+        return sys.getrefcount(g), sys.getrefcount(g._data)
+
+    def outer(g: Tensor) -> tuple[int, int]:
+        return inner(g)
+
+    arr = backend.numpy.zeros(4)
+    slot = [_wrap(arr)]
+    del arr
+    alone = outer(slot[0])
+    extra_tensor = slot[0]
+    extra_array = slot[0]._data
+    shared = outer(slot[0])
+    del extra_tensor, extra_array
+    if shared[0] != alone[0] + 1 or shared[1] != alone[1] + 1:
+        return None
+    return alone
+
+
+_STEAL_REFS = _calibrate()
+
+
 def _fresh(g: Tensor, create_graph: bool) -> Tensor:
     """A copy of gradient ``g`` to store as a ``.grad`` (differentiable under create_graph)."""
     if create_graph and g._rg:
@@ -425,9 +512,19 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
         )
     old = t._grad
     if old is None:
-        # a fresh tensor: g may be the caller's grad_output or another leaf's gradient
-        t._grad = _fresh(g, create_graph)
-    elif create_graph or old._rg or not old._data.flags.writeable:
+        dest = t.__dict__.get("_grad_dest") if not create_graph else None
+        if dest is not None and dest.shape == data.shape and dest.dtype == data.dtype:
+            # a preallocated destination (e.g. a data-parallel bucket): write into it
+            if dest is not g._data:
+                dest[...] = g._data
+            t._grad = _wrap(dest)
+        elif not create_graph and _unshared(g):
+            # nobody else holds this freshly computed array: keep it, no copy
+            t._grad = _wrap(g._data)
+        else:
+            # g may be the caller's grad_output or another leaf's gradient: copy
+            t._grad = _fresh(g, create_graph)
+    elif create_graph or old._rg or not backend.is_writeable(old._data):
         t._grad = old + g
     else:
         old._data += g._data

@@ -720,7 +720,7 @@ def apply_inplace(cls: type, x: Tensor, *args: Any) -> Tensor:
         if backend.cupy is not None:
             _check_devices(cls, [x] + [a for a in args if isinstance(a, Tensor)])
         direct = getattr(cls, "inplace", None)
-        if direct is not None and x._data.flags.writeable:
+        if direct is not None and backend.is_writeable(x._data):
             try:
                 direct(x._data, *datas)
             except ValueError as e:
@@ -787,7 +787,7 @@ def _write(x: Tensor, value: Any, cls: type) -> None:
                 f"output with shape {list(data.shape)} doesn't match the broadcast shape "
                 f"{list(value.shape)} in the in-place op {cls.__name__.lower()}_"
             )
-        if not data.flags.writeable:
+        if not backend.is_writeable(data):
             raise RuntimeError(
                 f"unsupported operation: {cls.__name__.lower()}_ writes into a tensor whose "
                 "elements share memory (an expand()ed or broadcast view); clone() it first"

@@ -11,6 +11,7 @@ import time
 
 import autograd
 import autograd.forward_ad as fwAD
+import optim
 
 
 def section(title: str) -> None:
@@ -78,7 +79,7 @@ def main() -> None:
     expected = math.cos(0.5) * 0.5 + math.sin(0.5)
     print(f"d/dt f(x + t·e0) = {jvp:.6f}  (expected {expected:.6f})")
 
-    section("fitting y = 3·sin(x) + 0.5x with plain tensors and SGD")
+    section("fitting y = 3·sin(x) + 0.5x with plain tensors and Adam")
     xs = autograd.linspace(-3, 3, 256).reshape(-1, 1)
     ys = 3.0 * xs.sin() + 0.5 * xs
     w1 = (autograd.randn(1, 32) * 1.0).requires_grad_()
@@ -86,16 +87,13 @@ def main() -> None:
     w2 = (autograd.randn(32, 1) * (1 / math.sqrt(32))).requires_grad_()
     b2 = autograd.zeros(1, requires_grad=True)
     params = [w1, b1, w2, b2]
-    lr = 0.05
+    opt = optim.Adam(params, lr=0.01)
     for step in range(1, 1501):
         pred = (xs @ w1 + b1).tanh() @ w2 + b2
         loss = ((pred - ys) ** 2).mean()
-        for p in params:
-            p.grad = None
+        opt.zero_grad()
         loss.backward()
-        with autograd.no_grad():
-            for p in params:
-                p -= lr * p.grad
+        opt.step()
         if step in (1, 500, 1000, 1500):
             print(f"  step {step:4d}  mse {loss.item():.5f}")
     if loss.item() > 0.05:

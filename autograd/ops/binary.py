@@ -21,7 +21,7 @@ from typing import Any
 from .. import backend
 from ..function import Op, apply_inplace
 from ..tensor import Tensor, _wrap
-from ._util import expand_to, is_number, promote, to_tensor
+from ._util import check_inplace_cast, expand_to, is_number, promote, to_tensor
 from .shape import sum_to
 
 __all__ = [
@@ -190,6 +190,8 @@ class Mul(Op):
 class MulScalar(Op):
     """``x * c`` for a number ``c``: nothing is saved (the gradient is ``grad * c``)."""
 
+    backward_name = "MulBackward"
+
     @staticmethod
     def forward(ctx: Any, x: Any, c: Any) -> Any:
         ctx.c = c
@@ -291,6 +293,8 @@ def _float_operands(x: Any, y: Any) -> tuple:
 
 class DivScalar(Op):
     """``x / c`` for a number ``c``: nothing is saved."""
+
+    backward_name = "DivBackward"
 
     @staticmethod
     def forward(ctx: Any, x: Any, c: Any) -> Any:
@@ -1062,7 +1066,9 @@ def copy_(x: Tensor, src: Any) -> Tensor:
 
 
 def _inplace_operand(x: Tensor, y: Any) -> Any:
-    """In-place ops keep x's dtype: the other operand is converted to it."""
+    """In-place ops keep x's dtype: the other operand is converted to it (a result of
+    a higher category than x's dtype is refused, as PyTorch does)."""
+    check_inplace_cast(x, y)
     if isinstance(y, Tensor):
         if y._data.dtype != x._data.dtype:
             if x._data.dtype.kind in "biu" and y._data.dtype.kind in "fc":
@@ -1094,11 +1100,7 @@ def mul_(x: Tensor, y: Any) -> Tensor:
 def div_(x: Tensor, y: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         return copy_(x, div(x, y, rounding_mode=rounding_mode))
-    if x._data.dtype.kind in "biu":
-        raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {x.dtype} (div_ of an "
-            "integer tensor); use div() or convert x to a floating dtype"
-        )
+    check_inplace_cast(x, 1.0)  # true division of an integer tensor gives floats
     y = _inplace_operand(x, y)
     return apply_inplace(Div if isinstance(y, Tensor) else DivScalar, x, y)
 
