@@ -1,0 +1,303 @@
+"""MPI communicator (mpi4py): zero-copy buffer calls on contiguous arrays.
+
+- Tensors never go through pickle: only the upper-case buffer methods are used for
+  arrays; the lower-case object methods carry small Python objects only.
+- Every collective is issued non-blocking; waiting either blocks in MPI (no timeout)
+  or polls with a deadline, so a missing peer becomes an error naming the collective.
+- Messages of more than 2**31 - 1 elements are split into chunks (MPI counts are C ints).
+- float16 / bfloat16 reduce in float32 (MPI has no such type); bool reductions use
+  logical ops; CuPy arrays are staged through host memory after synchronising the
+  current stream (a CUDA-aware path is the GPU issue's job).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from autograd import backend
+
+from .base import Communicator, ReduceOp, Work, wait_until
+
+__all__ = ["MPIComm", "mpi", "MAX_COUNT"]
+
+MAX_COUNT = 2**31 - 1  # MPI counts are C ints
+
+
+def mpi() -> Any:
+    """Import mpi4py's MPI module (initialising MPI) on first use."""
+    from mpi4py import MPI
+
+    return MPI
+
+
+_USER_OPS: dict[Any, Any] = {}
+
+
+def _user_op(fn: Any, dtype: Any) -> Any:
+    """An MPI op running ``fn(incoming, inout)`` (numpy arrays of ``dtype``, reduce into
+    ``inout`` in place); created once per (fn, dtype)."""
+    key = (fn, str(dtype))
+    op = _USER_OPS.get(key)
+    if op is None:
+        np = backend.numpy
+
+        def reduce_fn(inmem: Any, outmem: Any, datatype: Any) -> None:
+            fn(np.frombuffer(inmem, dtype=dtype), np.frombuffer(outmem, dtype=dtype))
+
+        op = _USER_OPS[key] = mpi().Op.Create(reduce_fn, commute=True)
+    return op
+
+
+def _half_sum(a: Any, out: Any) -> None:
+    out += a
+
+
+def _op(op: Any, kind: str, dtype: Any = None) -> Any:
+    MPI = mpi()
+    if callable(op) and not isinstance(op, ReduceOp):
+        return _user_op(op, dtype)
+    if dtype is not None and dtype == backend.float16 and op in (ReduceOp.SUM, ReduceOp.AVG):
+        return _user_op(_half_sum, dtype)
+    if kind == "b":
+        table = {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
+                 ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND,
+                 ReduceOp.BXOR: MPI.LXOR, ReduceOp.AVG: MPI.LOR}
+    else:
+        table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
+                 ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
+                 ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}
+    return table[op]
+
+
+def _average(flat: Any, n: int) -> None:
+    """Divide a summed buffer by the rank count in place (integer division for ints)."""
+    xp = backend.xp_of(flat)
+    if flat.dtype.kind in "iu":
+        xp.floor_divide(flat, n, out=flat)
+    elif flat.dtype.kind in "fc":
+        xp.multiply(flat, 1.0 / n, out=flat)
+
+
+class _Staged:
+    """A host-side, MPI-typed view of an array: the array itself when possible, else a
+    float32 (half types) or host (CuPy) copy that ``finish`` writes back."""
+
+    def __init__(self, arr: Any, writeback: bool = True, keep_half: bool = False) -> None:
+        self.arr = arr
+        self.writeback = writeback
+        host = arr
+        if backend.xp_of(arr) is not backend.numpy:
+            backend.synchronize()
+            host = backend.to_device(arr, backend.CPU)
+        half = (host.dtype.kind == "f" and host.dtype.itemsize == 2) or str(host.dtype) == "bfloat16"
+        if half and not (keep_half and host.dtype == backend.float16):
+            host = host.astype(backend.float32)
+        if not host.flags.c_contiguous:
+            raise ValueError(
+                "collectives need contiguous arrays; call .contiguous() on the tensor first"
+            )
+        self.buf = host
+
+    def finish(self) -> None:
+        if self.writeback and self.buf is not self.arr:
+            if backend.xp_of(self.arr) is backend.numpy:
+                self.arr[...] = self.buf.astype(self.arr.dtype, copy=False)
+            else:
+                self.arr[...] = backend.to_device(self.buf.astype(self.arr.dtype), backend.device_of(self.arr))
+
+
+class _MPIWork(Work):
+    def __init__(self, reqs: list, what: str, comm: MPIComm, then: Callable[[], Any] | None) -> None:
+        self.reqs, self.what, self.comm, self.then = reqs, what, comm, then
+        self.done = False
+
+    def _finish(self) -> None:
+        if not self.done:
+            self.done = True
+            if self.then is not None:
+                self.then()
+
+    def is_completed(self) -> bool:
+        if self.done:
+            return True
+        MPI = mpi()
+        if MPI.Request.Testall(self.reqs):
+            self._finish()
+            return True
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self.done:
+            return True
+        MPI = mpi()
+        limit = timeout if timeout is not None else self.comm.timeout
+        if limit is None:
+            MPI.Request.Waitall(self.reqs)
+        else:
+            wait_until(lambda: MPI.Request.Testall(self.reqs), limit,
+                       f"{self.what} on rank {self.comm.rank}")
+        self._finish()
+        return True
+
+
+class MPIComm(Communicator):
+    """Rank ``comm.rank`` of an mpi4py communicator."""
+
+    name = "mpi"
+
+    def __init__(self, comm: Any, timeout: float | None = None, max_count: int = MAX_COUNT) -> None:
+        self.comm = comm
+        self.rank = comm.Get_rank()
+        self.size = comm.Get_size()
+        self.timeout = timeout
+        self.max_count = max_count
+
+    # -- helpers
+    def _work(self, reqs: list, what: str, then: Callable[[], Any] | None = None) -> Work:
+        return _MPIWork(reqs, what, self, then)
+
+    def _chunks(self, n: int) -> list[tuple[int, int]]:
+        step = self.max_count
+        return [(i, min(i + step, n)) for i in range(0, max(n, 1), step)] if n else [(0, 0)]
+
+    def _blocking(self, work: Work) -> None:
+        work.wait()
+
+    # -- collectives
+    def iallreduce(self, arr: Any, op: Any = ReduceOp.SUM) -> Work:
+        """Non-blocking in-place allreduce. ``op`` is a ReduceOp or a callable
+        ``fn(incoming, inout)`` reducing numpy arrays of ``arr``'s dtype in place.
+        float16 SUM/AVG travel as 16-bit values (half the bytes of float32)."""
+        MPI = mpi()
+        custom = callable(op) and not isinstance(op, ReduceOp)
+        st = _Staged(arr, keep_half=custom or op in (ReduceOp.SUM, ReduceOp.AVG))
+        flat = st.buf.reshape(-1)
+        mop = _op(op, flat.dtype.kind, flat.dtype)
+        reqs = [self.comm.Iallreduce(MPI.IN_PLACE, flat[a:b], op=mop) for a, b in self._chunks(flat.size)]
+
+        def then() -> None:
+            if op is ReduceOp.AVG:
+                _average(flat, self.size)
+            st.finish()
+
+        return self._work(reqs, "allreduce", then)
+
+    def broadcast(self, arr: Any, root: int = 0) -> None:
+        st = _Staged(arr, writeback=self.rank != root)
+        flat = st.buf.reshape(-1)
+        reqs = [self.comm.Ibcast(flat[a:b], root=root) for a, b in self._chunks(flat.size)]
+        self._blocking(self._work(reqs, "broadcast", st.finish))
+
+    def allgather(self, send: Any, recv: Any) -> None:
+        s = _Staged(send, writeback=False)
+        r = _Staged(recv)
+        n = s.buf.size
+        if n <= self.max_count:
+            req = self.comm.Iallgather(s.buf.reshape(-1), r.buf.reshape(-1))
+            self._blocking(self._work([req], "allgather", r.finish))
+            return
+        out = r.buf.reshape(self.size, n)
+        for a, b in self._chunks(n):
+            tmp = backend.numpy.empty((self.size, b - a), dtype=s.buf.dtype)
+            self._blocking(self._work([self.comm.Iallgather(s.buf.reshape(-1)[a:b], tmp)], "allgather"))
+            out[:, a:b] = tmp
+        r.finish()
+
+    def reduce_scatter(self, send: Any, recv: Any, op: ReduceOp = ReduceOp.SUM) -> None:
+        s = _Staged(send, writeback=False)
+        r = _Staged(recv)
+        mop = _op(op, s.buf.dtype.kind)
+        if s.buf.size // self.size > self.max_count:
+            # Large: allreduce a copy in chunks, then keep this rank's slice.
+            tmp = s.buf.reshape(-1).copy()
+            for a, b in self._chunks(tmp.size):
+                self._blocking(self._work([self.comm.Iallreduce(mpi().IN_PLACE, tmp[a:b], op=mop)],
+                                          "reduce_scatter"))
+            n = r.buf.size
+            r.buf.reshape(-1)[...] = tmp[self.rank * n:(self.rank + 1) * n]
+        else:
+            req = self.comm.Ireduce_scatter_block(s.buf.reshape(-1), r.buf.reshape(-1), op=mop)
+            self._blocking(self._work([req], "reduce_scatter"))
+        if op is ReduceOp.AVG:
+            _average(r.buf.reshape(-1), self.size)
+        r.finish()
+
+    def alltoall(self, send: Any, recv: Any) -> None:
+        s = _Staged(send, writeback=False)
+        r = _Staged(recv)
+        if s.buf.size // self.size > self.max_count:
+            raise ValueError(
+                f"alltoall: {s.buf.size // self.size} elements per rank exceed the MPI count "
+                f"limit {self.max_count}; split the tensor"
+            )
+        req = self.comm.Ialltoall(s.buf.reshape(-1), r.buf.reshape(-1))
+        self._blocking(self._work([req], "alltoall", r.finish))
+
+    def reduce(self, arr: Any, root: int = 0, op: ReduceOp = ReduceOp.SUM) -> None:
+        MPI = mpi()
+        st = _Staged(arr, writeback=self.rank == root)
+        flat = st.buf.reshape(-1)
+        mop = _op(op, flat.dtype.kind)
+        reqs = []
+        for a, b in self._chunks(flat.size):
+            if self.rank == root:
+                reqs.append(self.comm.Ireduce(MPI.IN_PLACE, flat[a:b], op=mop, root=root))
+            else:
+                reqs.append(self.comm.Ireduce(flat[a:b], None, op=mop, root=root))
+
+        def then() -> None:
+            if self.rank == root and op is ReduceOp.AVG:
+                _average(flat, self.size)
+            st.finish()
+
+        self._blocking(self._work(reqs, "reduce", then))
+
+    def gather(self, send: Any, recv: Any | None, root: int = 0) -> None:
+        s = _Staged(send, writeback=False)
+        r = _Staged(recv) if self.rank == root else None
+        req = self.comm.Igather(s.buf.reshape(-1), r.buf.reshape(-1) if r else None, root=root)
+        self._blocking(self._work([req], "gather", r.finish if r else None))
+
+    def scatter(self, send: Any | None, recv: Any, root: int = 0) -> None:
+        s = _Staged(send, writeback=False) if self.rank == root else None
+        r = _Staged(recv)
+        req = self.comm.Iscatter(s.buf.reshape(-1) if s else None, r.buf.reshape(-1), root=root)
+        self._blocking(self._work([req], "scatter", r.finish))
+
+    def isend(self, arr: Any, dst: int, tag: int = 0) -> Work:
+        s = _Staged(arr, writeback=False)
+        return self._work([self.comm.Isend(s.buf.reshape(-1), dest=dst, tag=tag)], "send")
+
+    def irecv(self, arr: Any, src: int, tag: int = 0) -> Work:
+        r = _Staged(arr)
+        return self._work([self.comm.Irecv(r.buf.reshape(-1), source=src, tag=tag)], "recv", r.finish)
+
+    def send(self, arr: Any, dst: int, tag: int = 0) -> None:
+        self.isend(arr, dst, tag).wait()
+
+    def recv(self, arr: Any, src: int, tag: int = 0) -> None:
+        self.irecv(arr, src, tag).wait()
+
+    def barrier(self) -> None:
+        self._blocking(self._work([self.comm.Ibarrier()], "barrier"))
+
+    def bcast_object(self, obj: Any, root: int = 0) -> Any:
+        return self.comm.bcast(obj, root=root)
+
+    def allgather_object(self, obj: Any) -> list:
+        return self.comm.allgather(obj)
+
+    def split(self, ranks: list[int]) -> Communicator | None:
+        MPI = mpi()
+        ranks = [int(r) for r in ranks]
+        color = 0 if self.rank in ranks else MPI.UNDEFINED
+        key = ranks.index(self.rank) if self.rank in ranks else 0
+        sub = self.comm.Split(color, key)
+        if sub == MPI.COMM_NULL:
+            return None
+        return MPIComm(sub, self.timeout, self.max_count)
+
+    def abort(self, code: int = 1) -> None:
+        mpi().COMM_WORLD.Abort(code)
+

@@ -1,0 +1,325 @@
+"""The Reducer: averages gradients across ranks in buckets, overlapped with backward.
+
+Layout (identical on every rank, fixed at construction):
+- parameters in reverse registration order (the order backward produces them);
+- a parameter of at least ``own_bytes`` is a bucket of its own and is reduced in place
+  in its gradient array (no copy at all);
+- smaller parameters are packed into flat buckets (the first capped at 1 MiB, the rest
+  at ``bucket_cap_mb``); their ``.grad`` become views into the bucket, so after the
+  first step the engine accumulates straight into bucket memory.
+
+Each step: the engine's post-accumulate-grad hook reports a parameter ready; when a
+bucket's last parameter is ready its non-blocking allreduce starts at once (buckets
+are started in index order on every rank, as MPI requires); at the end of backward the
+remaining work is awaited and the sums are divided by the world size.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from autograd import backend
+from autograd import engine as _engine
+from autograd.tensor import Tensor, _wrap
+
+from .comm.base import ReduceOp, Work
+
+__all__ = ["Reducer", "Bucket", "GradBucket"]
+
+FIRST_BUCKET_BYTES = 1024 * 1024
+
+
+class Bucket:
+    """A group of parameters reduced by one collective."""
+
+    def __init__(self, index: int, params: list[int], shapes: list[tuple], dtype: Any,
+                 xp: Any, own: bool) -> None:
+        self.index = index
+        self.params = params  # parameter indices, in the order they sit in the buffer
+        self.own = own
+        self.dtype = dtype
+        self.xp = xp
+        self.offsets: list[tuple[int, int, tuple]] = []
+        pos = 0
+        for shape in shapes:
+            n = 1
+            for s in shape:
+                n *= s
+            self.offsets.append((pos, pos + n, shape))
+            pos += n
+        self.numel = pos
+        # packed buckets own a persistent flat buffer; an own bucket's buffer is the
+        # parameter's gradient array of the current step
+        self.store: Any = None if own else xp.zeros(pos, dtype=dtype)
+        self.buffer: Any = self.store
+        self.fresh = False  # buffer replaced for this step (autograd.grad capture)
+        self.pending = len(params)
+        self.work: Work | None = None
+        self.launched = False
+
+    def view(self, slot: int) -> Any:
+        a, b, shape = self.offsets[slot]
+        return self.buffer[a:b].reshape(shape)
+
+
+class GradBucket:
+    """What a communication hook sees (``torch.distributed.GradBucket``)."""
+
+    def __init__(self, bucket: Bucket, params: list[Tensor], last: bool) -> None:
+        self._bucket, self._params, self._last = bucket, params, last
+
+    def index(self) -> int:
+        return self._bucket.index
+
+    def buffer(self) -> Tensor:
+        return _wrap(self._bucket.buffer)
+
+    def is_last(self) -> bool:
+        return self._last
+
+    def parameters(self) -> list[Tensor]:
+        return list(self._params)
+
+    def gradients(self) -> list[Tensor]:
+        return [_wrap(self._bucket.view(i)) for i in range(len(self._bucket.params))]
+
+
+class Reducer:
+    """Owns the buckets of one DistributedDataParallel module."""
+
+    def __init__(self, params: list[Tensor], names: list[str], comm: Any,
+                 bucket_cap_mb: float = 25.0, find_unused_parameters: bool = False,
+                 own_bytes: int = FIRST_BUCKET_BYTES) -> None:
+        self.params = params
+        self.names = names
+        self.comm = comm
+        self.find_unused = find_unused_parameters
+        self.comm_hook: tuple[Any, Callable] | None = None
+        self.require_sync = True
+        self.capturing = False
+        self.expect_finalize = False
+        self.steps = 0
+        self._build_buckets(bucket_cap_mb, own_bytes)
+        self._reset()
+        self._handles: list[Any] = []
+        me = weakref.ref(self)
+        for i, p in enumerate(params):
+            self._handles.append(p.register_post_accumulate_grad_hook(_accumulated_hook(me, i)))
+            self._handles.append(p.register_hook(_grad_hook(me, i)))
+
+    # ------------------------------------------------------------------ layout
+    def _build_buckets(self, cap_mb: float, own_bytes: int) -> None:
+        cap = int(cap_mb * 1024 * 1024)
+        order = list(range(len(self.params)))[::-1]
+        self.buckets: list[Bucket] = []
+        self.where: list[tuple[int, int]] = [(0, 0)] * len(self.params)
+        current: list[int] = []
+        size = 0
+        limit = min(FIRST_BUCKET_BYTES, cap)
+
+        def close() -> None:
+            nonlocal current, size, limit
+            if current:
+                self._add_bucket(current, own=False)
+                limit = cap
+            current, size = [], 0
+
+        for i in order:
+            p = self.params[i]
+            nbytes = p._data.nbytes
+            if nbytes >= own_bytes:
+                close()
+                self._add_bucket([i], own=True)
+                continue
+            if current and (size + nbytes > limit or p._data.dtype != self.params[current[0]]._data.dtype):
+                close()
+            current.append(i)
+            size += nbytes
+        close()
+
+    def _add_bucket(self, idx: list[int], own: bool) -> None:
+        p0 = self.params[idx[0]]._data
+        b = Bucket(len(self.buckets), idx, [tuple(self.params[i].shape) for i in idx], p0.dtype,
+                   backend.xp_of(p0), own)
+        for slot, i in enumerate(idx):
+            self.where[i] = (b.index, slot)
+            if not own:
+                # the parameter's gradient lands directly in bucket memory from now on
+                self.params[i]._grad_dest = b.view(slot)
+        self.buckets.append(b)
+
+    def layout(self) -> list[list[str]]:
+        """Parameter names per bucket, in launch order."""
+        return [[self.names[i] for i in b.params] for b in self.buckets]
+
+    # ------------------------------------------------------------------ per step
+    def _reset(self) -> None:
+        for b in self.buckets:
+            b.pending = len(b.params)
+            b.work = None
+            b.launched = False
+            b.buffer = b.store
+            b.fresh = False
+        self.capturing = False
+        self.ready = [False] * len(self.params)
+        self.next_launch = 0
+        self.callback_queued = False
+
+    def _queue_finalize(self) -> None:
+        if not self.callback_queued:
+            self.callback_queued = True
+            _engine.queue_callback(self.finalize)
+
+    def mark_ready(self, i: int, grad: Any) -> None:
+        """Parameter ``i``'s gradient (array ``grad``) is complete on this rank."""
+        if self.ready[i]:
+            raise RuntimeError(
+                f"DistributedDataParallel: parameter {self.names[i]} was marked ready twice in "
+                "one backward pass (it received its gradient twice: e.g. a reentrant "
+                "checkpoint or two backward passes without no_sync())"
+            )
+        self._queue_finalize()
+        self.ready[i] = True
+        b_idx, slot = self.where[i]
+        b = self.buckets[b_idx]
+        if b.own:
+            if not grad.flags.c_contiguous:
+                grad = b.xp.ascontiguousarray(grad)
+                self.params[i]._grad = _wrap(grad)
+            b.buffer = grad.reshape(-1)
+        else:
+            view = b.view(slot)
+            if not _same_memory(view, grad):
+                view[...] = grad
+        b.pending -= 1
+        if b.pending == 0:
+            self._launch_ready()
+
+    def _launch_ready(self) -> None:
+        while self.next_launch < len(self.buckets):
+            b = self.buckets[self.next_launch]
+            if b.pending:
+                break
+            self._launch(b)
+            self.next_launch += 1
+        for b in self.buckets[: self.next_launch]:  # let MPI progress earlier transfers
+            if b.work is not None:
+                b.work.is_completed()
+
+    def _launch(self, b: Bucket) -> None:
+        b.launched = True
+        if self.comm_hook is not None:
+            state, hook = self.comm_hook
+            params = [self.params[i] for i in b.params]
+            b.work = hook(state, GradBucket(b, params, b.index == len(self.buckets) - 1))
+        else:
+            b.work = self.comm.iallreduce(b.buffer, ReduceOp.SUM)
+
+    def finalize(self) -> None:
+        """End of backward: reduce what is left, wait, average, publish gradients."""
+        try:
+            missing = [i for i, r in enumerate(self.ready) if not r]
+            if missing and not self.find_unused:
+                names = ", ".join(f"{self.names[i]} (index {i})" for i in missing)
+                raise RuntimeError(
+                    "DistributedDataParallel: these parameters did not receive a gradient in "
+                    f"this backward pass on rank {self.comm.rank}: {names}. If some parameters "
+                    "are not used in the forward on purpose, pass find_unused_parameters=True; "
+                    "otherwise make sure the loss depends on every parameter (every rank must "
+                    "reduce the same gradients)."
+                )
+            used = None
+            if self.find_unused:
+                used = self._global_used()
+                for i in missing:
+                    b_idx, slot = self.where[i]
+                    b = self.buckets[b_idx]
+                    if b.own:
+                        b.buffer = b.xp.zeros(b.numel, dtype=b.dtype)
+                    else:
+                        b.view(slot)[...] = 0
+                    b.pending -= 1
+                self._launch_ready()
+            scale = 1.0 / self.comm.size
+            for b in self.buckets:
+                b.work.wait()  # type: ignore[union-attr]
+                if self.comm_hook is None and self.comm.size > 1:
+                    b.xp.multiply(b.buffer, scale, out=b.buffer)
+                if not self.capturing:
+                    self._publish(b, used)
+            self.steps += 1
+        finally:
+            self._reset()
+
+    def _publish(self, b: Bucket, used: Any) -> None:
+        for slot, i in enumerate(b.params):
+            p = self.params[i]
+            if used is not None and not used[i]:
+                continue  # unused on every rank: .grad stays as it was (None), as PyTorch
+            if b.own:
+                a, c, shape = b.offsets[slot]
+                arr = b.buffer.reshape(shape)
+            else:
+                arr = b.view(slot)
+            g = p._grad
+            if g is None or not _same_memory(g._data, arr):
+                p._grad = _wrap(arr)
+            else:
+                g._vc[0] += 1
+
+    def _global_used(self) -> Any:
+        flags = backend.numpy.array(self.ready, dtype=backend.numpy.int32)
+        self.comm.allreduce(flags, ReduceOp.MAX)
+        return flags.astype(bool)
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
+        for p in self.params:
+            p.__dict__.pop("_grad_dest", None)
+
+
+def _ptr(a: Any) -> int:
+    return a.ctypes.data if isinstance(a, backend.numpy.ndarray) else a.data.ptr
+
+
+def _same_memory(a: Any, b: Any) -> bool:
+    """True when two arrays are the same memory with the same layout."""
+    return a is b or (a.shape == b.shape and a.strides == b.strides and _ptr(a) == _ptr(b))
+
+
+def _accumulated_hook(ref: Any, i: int) -> Callable[[Tensor], None]:
+    def hook(p: Tensor) -> None:
+        r = ref()
+        if r is None or not r.require_sync or r.capturing:
+            return
+        r.mark_ready(i, p._grad._data)
+
+    return hook
+
+
+def _grad_hook(ref: Any, i: int) -> Callable[[Tensor], Tensor | None]:
+    """For ``autograd.grad`` (no accumulation into .grad): the returned gradient is the
+    bucket memory, which holds the average once backward ends."""
+
+    def hook(grad: Tensor) -> Tensor | None:
+        r = ref()
+        if r is None or not r.require_sync or not _engine.is_capturing():
+            return None
+        r.capturing = True
+        b_idx, slot = r.where[i]
+        b = r.buckets[b_idx]
+        if not b.own and not b.fresh:  # the caller keeps the returned gradients: new memory
+            b.buffer = b.xp.zeros(b.numel, dtype=b.dtype)
+            b.fresh = True
+        data = grad._data
+        if b.own:
+            data = data.copy()
+            r.mark_ready(i, data)
+            return _wrap(data)
+        r.mark_ready(i, data)
+        return _wrap(b.view(slot))
+
+    return hook

@@ -1,0 +1,58 @@
+"""The parallel layer under mpiexec (real processes, MPICH shared memory), each run
+bounded by a timeout so a hang fails fast."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.parallel import mpirun
+
+pytestmark = pytest.mark.skipif(mpirun.mpiexec() is None,
+                                reason="mpiexec not found (install the 'mpich' extra)")
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_collectives(n: int, tmp_path) -> None:
+    r = mpirun.run("collectives.py", n, timeout=60, tmp=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert [r.results[k]["status"] for k in range(n)] == ["ok"] * n
+    assert [r.results[k]["local_rank"] for k in range(n)] == list(range(n))
+
+
+@pytest.mark.parametrize("n,variant", [
+    (2, "default"), (2, "tiny_buckets"), (2, "no_sync"), (2, "unused"), (2, "checkpoint"),
+    (2, "grad"), (3, "default"), (3, "no_sync"), (4, "tiny_buckets"),
+])
+def test_ddp_matches_single_process(n: int, variant: str, tmp_path) -> None:
+    r = mpirun.run("ddp_equivalence.py", n, "--variant", variant, timeout=90, tmp=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for k in range(n):
+        res = r.results[k]
+        assert res["status"] == "ok" and res["identical"], res
+        assert res["worst_rel_err"] < 1e-9
+
+
+def test_exception_on_one_rank_aborts_the_job_with_its_traceback(tmp_path) -> None:
+    r = mpirun.run("faults.py", 2, "--mode", "exception", timeout=60, tmp=tmp_path)
+    assert r.returncode != 0
+    assert r.seconds < 20
+    assert "[rank 1] ValueError: injected failure on rank 1" in r.stderr
+    assert "MPI_Abort" in r.stderr
+
+
+def test_model_mismatch_is_named_before_any_parameter_traffic(tmp_path) -> None:
+    r = mpirun.run("faults.py", 2, "--mode", "model_mismatch", timeout=60, tmp=tmp_path)
+    assert r.returncode != 0 and r.seconds < 20
+    assert "'weight' is [1, 10] float32 on rank 0 but [1, 100] float32 on rank 1" in r.stderr
+
+
+def test_skipped_collective_times_out_naming_it(tmp_path) -> None:
+    r = mpirun.run("faults.py", 2, "--mode", "skip", timeout=60, tmp=tmp_path)
+    assert r.returncode != 0 and r.seconds < 20
+    assert "allreduce on rank 0 did not complete within 3.0 s" in r.stderr
+
+
+def test_rank_dependent_unused_parameter_is_named_not_hung(tmp_path) -> None:
+    r = mpirun.run("faults.py", 2, "--mode", "unused", timeout=60, tmp=tmp_path)
+    assert r.returncode != 0 and r.seconds < 20
+    assert "did not receive a gradient in this backward pass on rank 1: b.weight (index 2)" in r.stderr
