@@ -23,11 +23,12 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from autograd import Function
+from autograd import Function, backend
 from autograd.grad_mode import is_grad_enabled
 from autograd.nn.module import Module
 from autograd.tensor import Tensor
 
+from .comm.base import ReduceOp
 from .distributed import ProcessGroup, _group
 from .reducer import Reducer
 
@@ -119,6 +120,7 @@ class DistributedDataParallel(Module):
         self.reducer = Reducer([p for _, p in named], [n for n, _ in named], comm,
                                25.0 if bucket_cap_mb is None else float(bucket_cap_mb),
                                find_unused_parameters)
+        self._join: _Join | None = None
 
     # ------------------------------------------------------------------ sync
     def _sync_params_and_buffers(self) -> None:
@@ -142,6 +144,8 @@ class DistributedDataParallel(Module):
 
     # ------------------------------------------------------------------ forward
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        if self._join is not None:
+            self._join.step()
         if self.broadcast_buffers and self.process_group.size() > 1:
             self._sync_buffers()
         out = self.module(*inputs, **kwargs)
@@ -169,6 +173,26 @@ class DistributedDataParallel(Module):
         finally:
             self.reducer.require_sync = prev
 
+    def join(self, divide_by_initial_world_size: bool = True, enable: bool = True,
+             throw_on_early_termination: bool = False) -> contextlib.AbstractContextManager:
+        """Train on uneven inputs: a rank that runs out of batches leaves the ``with``
+        block and then shadows the others' collectives (contributing zero gradients)
+        until every rank is done; finally all ranks take the parameters of the rank that
+        trained longest. With ``throw_on_early_termination`` every rank raises as soon as
+        one runs out instead.
+
+        Gradients are always averaged over the initial world size (joined ranks count
+        as zero), i.e. ``divide_by_initial_world_size=True``.
+        """
+        if not divide_by_initial_world_size:
+            raise ValueError(
+                "join(divide_by_initial_world_size=False) is not supported: gradients are "
+                "averaged over the initial world size"
+            )
+        if not enable or self.process_group.size() == 1:
+            return contextlib.nullcontext()
+        return _Join(self, throw_on_early_termination)
+
     def register_comm_hook(self, state: Any, hook: Callable[[Any, Any], Any]) -> None:
         """``hook(state, bucket) -> future`` replaces each bucket's allreduce; the future's
         ``wait()`` returns the reduced (already averaged) bucket tensor."""
@@ -182,6 +206,84 @@ class DistributedDataParallel(Module):
 
     def _get_name(self) -> str:
         return "DistributedDataParallel"
+
+
+class _Join:
+    """The join protocol. Every iteration of an active rank starts (in forward) with an
+    allreduce of 1; a rank that has joined answers 0, then mirrors the iteration's
+    collectives: the buffer broadcast and every gradient bucket, with zeros."""
+
+    def __init__(self, ddp: DistributedDataParallel, throw: bool) -> None:
+        self.ddp = ddp
+        self.throw = throw
+        self.steps = 0
+        self.comm = ddp.process_group.comm
+
+    def __enter__(self) -> _Join:
+        if self.ddp._join is not None:
+            raise RuntimeError("DistributedDataParallel.join() contexts cannot be nested")
+        self.ddp._join = self
+        return self
+
+    def _count(self, active: int) -> int:
+        flag = backend.numpy.array([active], dtype=backend.numpy.int64)
+        self.comm.allreduce(flag, ReduceOp.SUM)
+        return int(flag[0])
+
+    def step(self) -> None:
+        """Called by an active rank at the start of each forward."""
+        self.steps += 1
+        active = self._count(1)
+        if self.throw and active < self.comm.size:
+            raise RuntimeError(
+                f"Detected at least one rank that exhausted inputs (rank {self.comm.rank} is "
+                f"still active at its step {self.steps}). Throwing across all ranks."
+            )
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.ddp._join = None
+        if exc_type is not None:
+            return  # the exception propagates unchanged (other ranks see it as a failure)
+        if self.throw:
+            if self._count(0) < self.comm.size:
+                raise RuntimeError(
+                    f"Rank {self.comm.rank} exhausted all inputs at step {self.steps}."
+                )
+        while self._count(0) > 0:
+            self._shadow_iteration()
+        self._sync_final_model()
+
+    def _shadow_iteration(self) -> None:
+        ddp = self.ddp
+        if ddp.broadcast_buffers:
+            ddp._sync_buffers()
+        red = ddp.reducer
+        for b in red.buckets:
+            zeros = b.xp.zeros(b.numel, dtype=b.dtype)
+            if red.comm_hook is not None:
+                state, hook = red.comm_hook
+                from .reducer import GradBucket
+
+                saved = b.buffer
+                b.buffer = zeros
+                hook(state, GradBucket(b, [red.params[i] for i in b.params],
+                                       b.index == len(red.buckets) - 1)).wait()
+                b.buffer = saved
+            else:
+                self.comm.allreduce(zeros, ReduceOp.SUM)
+        if red.find_unused:
+            red._global_used_shadow()
+
+    def _sync_final_model(self) -> None:
+        """Everyone takes the model of the rank that trained the most steps."""
+        steps = self.comm.allgather_object(self.steps)
+        src = max(range(len(steps)), key=lambda r: (steps[r], -r))
+        for p in self.ddp.module.parameters():
+            self.comm.broadcast(p._data, src)
+            p._vc[0] += 1
+        for b in self.ddp.module.buffers():
+            self.comm.broadcast(b._data, src)
+            b._vc[0] += 1
 
 
 def _verify_same_model(comm: Any, module: Module, named: list[tuple[str, Tensor]]) -> None:

@@ -232,7 +232,6 @@ class Reducer:
                 )
             used = None
             if self.find_unused:
-                used = self._global_used()
                 for i in missing:
                     b_idx, slot = self.where[i]
                     b = self.buckets[b_idx]
@@ -242,6 +241,9 @@ class Reducer:
                         b.view(slot)[...] = 0
                     b.pending -= 1
                 self._launch_ready()
+                # after every bucket, so all ranks issue collectives in the same order
+                # whichever parameters each of them left unused
+                used = self._global_used()
             scale = 1.0 / self.comm.size
             for b in self.buckets:
                 b.work.wait()  # type: ignore[union-attr]
@@ -273,6 +275,11 @@ class Reducer:
         flags = backend.numpy.array(self.ready, dtype=backend.numpy.int32)
         self.comm.allreduce(flags, ReduceOp.MAX)
         return flags.astype(bool)
+
+    def _global_used_shadow(self) -> None:
+        """A joined rank's part of ``_global_used`` (it used nothing)."""
+        flags = backend.numpy.zeros(len(self.params), dtype=backend.numpy.int32)
+        self.comm.allreduce(flags, ReduceOp.MAX)
 
     def remove(self) -> None:
         for h in self._handles:

@@ -216,3 +216,86 @@ def test_distributed_sampler_shards_are_disjoint_covering_and_resumable() -> Non
     assert list(dropped) == [0, 3, 6]
     with pytest.raises(ValueError, match="Invalid rank 3"):
         DistributedSampler(data, num_replicas=3, rank=3)
+
+
+def test_rank_dependent_unused_parameters_with_find_unused() -> None:
+    """A layer used only on rank 1: ranks issue collectives in the same order anyway,
+    and the gradient is rank 1's contribution averaged over all ranks."""
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(3, 2, dtype=autograd.float64)
+            self.b = nn.Linear(3, 2, dtype=autograd.float64)
+
+        def forward(self, x, use_b):
+            return self.a(x) + self.b(x) if use_b else self.a(x)
+
+    def work(rank: int) -> tuple:
+        parallel.init_process_group()
+        autograd.manual_seed(0)
+        model = Net()
+        ddp = parallel.DistributedDataParallel(model, find_unused_parameters=True)
+        x = autograd.ones(2, 3, dtype=autograd.float64) * (rank + 1)
+        ddp(x, use_b=rank == 1).sum().backward()
+        return model.a.weight.grad.tolist(), model.b.weight.grad.tolist()
+
+    res = spawn(work, 3)
+    for a_grad, b_grad in res:
+        assert a_grad == [[4.0] * 3] * 2  # mean over ranks of 2 * (rank + 1)
+        assert b_grad == [[4.0 / 3] * 3] * 2  # only rank 1 contributes 2 * 2
+
+
+def test_join_trains_on_uneven_inputs_like_the_reference() -> None:
+    from autograd import no_grad
+
+    def batch(rank: int, step: int):
+        rng = np.random.default_rng(100 * rank + step)
+        return autograd.tensor(rng.standard_normal((2, 3))), autograd.tensor(rng.standard_normal((2, 1)))
+
+    def work(rank: int) -> tuple:
+        parallel.init_process_group()
+        n = parallel.get_world_size()
+        autograd.manual_seed(0)
+        model = nn.Linear(3, 1, dtype=autograd.float64)
+        ref = nn.Linear(3, 1, dtype=autograd.float64)
+        ref.load_state_dict(model.state_dict())
+        ddp = parallel.DistributedDataParallel(model)
+        mine = 2 + 2 * rank  # rank r has 2 + 2r batches
+        with ddp.join():
+            for step in range(mine):
+                x, y = batch(rank, step)
+                ((ddp(x) - y) ** 2).mean().backward()
+                with no_grad():
+                    for p in model.parameters():
+                        p -= 0.1 * p.grad
+                        p.grad = None
+        for step in range(2 + 2 * (n - 1)):
+            total = 0
+            for r in range(n):
+                if step < 2 + 2 * r:
+                    x, y = batch(r, step)
+                    total = total + ((ref(x) - y) ** 2).mean() / n
+            total.backward()
+            with no_grad():
+                for p in ref.parameters():
+                    p -= 0.1 * p.grad
+                    p.grad = None
+        return model.weight.tolist(), ref.weight.tolist()
+
+    res = spawn(work, 3)
+    for got, want in res:
+        assert np.allclose(got, want, rtol=1e-12)
+    assert res[0][0] == res[1][0] == res[2][0]
+
+
+def test_join_can_throw_on_early_termination() -> None:
+    def work(rank: int) -> None:
+        parallel.init_process_group()
+        ddp = parallel.DistributedDataParallel(nn.Linear(2, 1))
+        with ddp.join(throw_on_early_termination=True):
+            for _ in range(1 + rank):
+                ddp(autograd.ones(1, 2)).sum().backward()
+
+    with pytest.raises(parallel.SpawnError, match="exhausted"):
+        spawn(work, 2)

@@ -56,3 +56,11 @@ def test_rank_dependent_unused_parameter_is_named_not_hung(tmp_path) -> None:
     r = mpirun.run("faults.py", 2, "--mode", "unused", timeout=60, tmp=tmp_path)
     assert r.returncode != 0 and r.seconds < 20
     assert "did not receive a gradient in this backward pass on rank 1: b.weight (index 2)" in r.stderr
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_join_handles_uneven_inputs(n: int, tmp_path) -> None:
+    r = mpirun.run("uneven.py", n, timeout=60, tmp=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert all(r.results[k]["status"] == "ok" for k in range(n)), r.results
+    assert all(r.results[k]["weight"] == r.results[0]["weight"] for k in range(n))
