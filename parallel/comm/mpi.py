@@ -12,16 +12,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from autograd import backend
 
-from .base import Communicator, ReduceOp, Work, wait_until
+from .base import CollectiveMismatch, Communicator, ReduceOp, Work, wait_until
 
 __all__ = ["MPIComm", "mpi", "MAX_COUNT"]
 
 MAX_COUNT = 2**31 - 1  # MPI counts are C ints
+
+
+def debug_enabled() -> bool:
+    """``DTENSOR_DISTRIBUTED_DEBUG=DETAIL`` checks every collective across ranks first
+    (like ``TORCH_DISTRIBUTED_DEBUG=DETAIL``); the launcher's ``--debug`` sets it."""
+    return os.environ.get("DTENSOR_DISTRIBUTED_DEBUG", "").upper() == "DETAIL"
 
 
 def mpi() -> Any:
@@ -146,12 +153,31 @@ class MPIComm(Communicator):
 
     name = "mpi"
 
-    def __init__(self, comm: Any, timeout: float | None = None, max_count: int = MAX_COUNT) -> None:
+    def __init__(self, comm: Any, timeout: float | None = None, max_count: int = MAX_COUNT,
+                 debug: bool | None = None) -> None:
         self.comm = comm
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
         self.timeout = timeout
         self.max_count = max_count
+        self.debug = debug_enabled() if debug is None else debug
+        self.seq = 0
+
+    def _check(self, what: str, *sig: Any) -> None:
+        """Debug mode: before the collective, compare (sequence number, collective,
+        shapes, dtypes) across ranks; a difference is an error on every rank naming the
+        ranks, instead of a hang or silently mixed data."""
+        self.seq += 1
+        if not self.debug:
+            return
+        mine = (self.seq, what, *sig)
+        every = self.comm.allgather(mine)
+        if any(e != every[0] for e in every):
+            detail = "; ".join(f"rank {r}: #{e[0]} {e[1]} {e[2:]}" for r, e in enumerate(every))
+            raise CollectiveMismatch(
+                f"collectives differ across ranks ({detail}): every rank must call the same "
+                "collective with the same shapes and dtypes, in the same order"
+            )
 
     # -- helpers
     def _work(self, reqs: list, what: str, then: Callable[[], Any] | None = None) -> Work:
@@ -169,6 +195,8 @@ class MPIComm(Communicator):
         """Non-blocking in-place allreduce. ``op`` is a ReduceOp or a callable
         ``fn(incoming, inout)`` reducing numpy arrays of ``arr``'s dtype in place.
         float16 SUM/AVG travel as 16-bit values (half the bytes of float32)."""
+        self._check("allreduce", arr.shape, str(arr.dtype), getattr(op, "name", None)
+                    or getattr(op, "__qualname__", "custom"))
         MPI = mpi()
         custom = callable(op) and not isinstance(op, ReduceOp)
         st = _Staged(arr, keep_half=custom or op in (ReduceOp.SUM, ReduceOp.AVG))
@@ -184,12 +212,14 @@ class MPIComm(Communicator):
         return self._work(reqs, "allreduce", then)
 
     def broadcast(self, arr: Any, root: int = 0) -> None:
+        self._check("broadcast", arr.shape, str(arr.dtype), root)
         st = _Staged(arr, writeback=self.rank != root)
         flat = st.buf.reshape(-1)
         reqs = [self.comm.Ibcast(flat[a:b], root=root) for a, b in self._chunks(flat.size)]
         self._blocking(self._work(reqs, "broadcast", st.finish))
 
     def allgather(self, send: Any, recv: Any) -> None:
+        self._check("allgather", send.shape, str(send.dtype))
         s = _Staged(send, writeback=False)
         r = _Staged(recv)
         n = s.buf.size
@@ -205,6 +235,7 @@ class MPIComm(Communicator):
         r.finish()
 
     def reduce_scatter(self, send: Any, recv: Any, op: ReduceOp = ReduceOp.SUM) -> None:
+        self._check("reduce_scatter", send.shape, str(send.dtype), op.name)
         s = _Staged(send, writeback=False)
         r = _Staged(recv)
         mop = _op(op, s.buf.dtype.kind)
@@ -224,6 +255,7 @@ class MPIComm(Communicator):
         r.finish()
 
     def alltoall(self, send: Any, recv: Any) -> None:
+        self._check("alltoall", send.shape, str(send.dtype))
         s = _Staged(send, writeback=False)
         r = _Staged(recv)
         if s.buf.size // self.size > self.max_count:
@@ -235,6 +267,7 @@ class MPIComm(Communicator):
         self._blocking(self._work([req], "alltoall", r.finish))
 
     def reduce(self, arr: Any, root: int = 0, op: ReduceOp = ReduceOp.SUM) -> None:
+        self._check("reduce", arr.shape, str(arr.dtype), op.name, root)
         MPI = mpi()
         st = _Staged(arr, writeback=self.rank == root)
         flat = st.buf.reshape(-1)
@@ -254,12 +287,14 @@ class MPIComm(Communicator):
         self._blocking(self._work(reqs, "reduce", then))
 
     def gather(self, send: Any, recv: Any | None, root: int = 0) -> None:
+        self._check("gather", send.shape, str(send.dtype), root)
         s = _Staged(send, writeback=False)
         r = _Staged(recv) if self.rank == root else None
         req = self.comm.Igather(s.buf.reshape(-1), r.buf.reshape(-1) if r else None, root=root)
         self._blocking(self._work([req], "gather", r.finish if r else None))
 
     def scatter(self, send: Any | None, recv: Any, root: int = 0) -> None:
+        self._check("scatter", recv.shape, str(recv.dtype), root)
         s = _Staged(send, writeback=False) if self.rank == root else None
         r = _Staged(recv)
         req = self.comm.Iscatter(s.buf.reshape(-1) if s else None, r.buf.reshape(-1), root=root)
@@ -280,6 +315,7 @@ class MPIComm(Communicator):
         self.irecv(arr, src, tag).wait()
 
     def barrier(self) -> None:
+        self._check("barrier")
         self._blocking(self._work([self.comm.Ibarrier()], "barrier"))
 
     def bcast_object(self, obj: Any, root: int = 0) -> Any:
@@ -296,7 +332,7 @@ class MPIComm(Communicator):
         sub = self.comm.Split(color, key)
         if sub == MPI.COMM_NULL:
             return None
-        return MPIComm(sub, self.timeout, self.max_count)
+        return MPIComm(sub, self.timeout, self.max_count, self.debug)
 
     def abort(self, code: int = 1) -> None:
         mpi().COMM_WORLD.Abort(code)

@@ -64,3 +64,11 @@ def test_join_handles_uneven_inputs(n: int, tmp_path) -> None:
     assert r.returncode == 0, r.stderr[-3000:]
     assert all(r.results[k]["status"] == "ok" for k in range(n)), r.results
     assert all(r.results[k]["weight"] == r.results[0]["weight"] for k in range(n))
+
+
+def test_debug_mode_names_a_desynchronised_collective(tmp_path) -> None:
+    r = mpirun.run("faults.py", 2, "--mode", "desync", timeout=60, tmp=tmp_path,
+                   env={"DTENSOR_DISTRIBUTED_DEBUG": "DETAIL"})
+    assert r.returncode != 0 and r.seconds < 20
+    assert "CollectiveMismatch" in r.stderr
+    assert "rank 0: #1 allreduce" in r.stderr and "rank 1: #1 broadcast" in r.stderr

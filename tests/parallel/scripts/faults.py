@@ -4,6 +4,7 @@
 --mode model_mismatch rank 1 builds a different model before wrapping it in DDP
 --mode skip           rank 1 skips a collective (the others time out, naming it)
 --mode unused         rank 1 leaves a parameter without gradient (DDP names it)
+--mode desync         rank 1 calls a different collective (debug mode names both)
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ def main() -> None:
         if r != 1:
             parallel.all_reduce(autograd.ones(3))
         time.sleep(10)
+    elif mode == "desync":
+        if r == 1:
+            parallel.broadcast(autograd.ones(4), src=0)
+        else:
+            parallel.all_reduce(autograd.ones(3))
     elif mode == "unused":
         ddp = parallel.DistributedDataParallel(TwoHeads())
         ddp(autograd.randn(3, 4), use_b=(r != 1)).sum().backward()
