@@ -16,6 +16,7 @@ remaining work is awaited and the sums are divided by the world size.
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -101,6 +102,7 @@ class Reducer:
         self.capturing = False
         self.expect_finalize = False
         self.steps = 0
+        self.wait_seconds = 0.0  # end-of-backward time: waiting on reductions + averaging
         self._build_buckets(bucket_cap_mb, own_bytes)
         self._reset()
         self._handles: list[Any] = []
@@ -245,12 +247,14 @@ class Reducer:
                 # whichever parameters each of them left unused
                 used = self._global_used()
             scale = 1.0 / self.comm.size
+            start = time.perf_counter()
             for b in self.buckets:
                 b.work.wait()  # type: ignore[union-attr]
                 if self.comm_hook is None and self.comm.size > 1:
                     b.xp.multiply(b.buffer, scale, out=b.buffer)
                 if not self.capturing:
                     self._publish(b, used)
+            self.wait_seconds += time.perf_counter() - start
             self.steps += 1
         finally:
             self._reset()

@@ -31,11 +31,16 @@ def debug_enabled() -> bool:
     return os.environ.get("DTENSOR_DISTRIBUTED_DEBUG", "").upper() == "DETAIL"
 
 
+_MPI: list[Any] = []
+
+
 def mpi() -> Any:
     """Import mpi4py's MPI module (initialising MPI) on first use."""
-    from mpi4py import MPI
+    if not _MPI:
+        from mpi4py import MPI
 
-    return MPI
+        _MPI.append(MPI)
+    return _MPI[0]
 
 
 _USER_OPS: dict[Any, Any] = {}
@@ -60,10 +65,21 @@ def _half_sum(a: Any, out: Any) -> None:
     out += a
 
 
+_OPS: dict[tuple, Any] = {}
+
+
 def _op(op: Any, kind: str, dtype: Any = None) -> Any:
-    MPI = mpi()
-    if callable(op) and not isinstance(op, ReduceOp):
+    if not isinstance(op, ReduceOp):
         return _user_op(op, dtype)
+    key = (op, kind, dtype)
+    found = _OPS.get(key)
+    if found is None:
+        found = _OPS[key] = _mpi_op(op, kind, dtype)
+    return found
+
+
+def _mpi_op(op: ReduceOp, kind: str, dtype: Any) -> Any:
+    MPI = mpi()
     if dtype is not None and dtype == backend.float16 and op in (ReduceOp.SUM, ReduceOp.AVG):
         return _user_op(_half_sum, dtype)
     if kind == "b":
@@ -84,6 +100,12 @@ def _average(flat: Any, n: int) -> None:
         xp.floor_divide(flat, n, out=flat)
     elif flat.dtype.kind in "fc":
         xp.multiply(flat, 1.0 / n, out=flat)
+
+
+_ndarray = backend.numpy.ndarray
+_NATIVE = frozenset(backend.numpy.dtype(t) for t in (
+    "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+    "uint64", "complex64", "complex128"))
 
 
 class _Staged:
@@ -140,7 +162,10 @@ class _MPIWork(Work):
         MPI = mpi()
         limit = timeout if timeout is not None else self.comm.timeout
         if limit is None:
-            MPI.Request.Waitall(self.reqs)
+            if len(self.reqs) == 1:
+                self.reqs[0].Wait()
+            else:
+                MPI.Request.Waitall(self.reqs)
         else:
             wait_until(lambda: MPI.Request.Testall(self.reqs), limit,
                        f"{self.what} on rank {self.comm.rank}")
@@ -167,9 +192,6 @@ class MPIComm(Communicator):
         """Debug mode: before the collective, compare (sequence number, collective,
         shapes, dtypes) across ranks; a difference is an error on every rank naming the
         ranks, instead of a hang or silently mixed data."""
-        self.seq += 1
-        if not self.debug:
-            return
         mine = (self.seq, what, *sig)
         every = self.comm.allgather(mine)
         if any(e != every[0] for e in every):
@@ -195,10 +217,20 @@ class MPIComm(Communicator):
         """Non-blocking in-place allreduce. ``op`` is a ReduceOp or a callable
         ``fn(incoming, inout)`` reducing numpy arrays of ``arr``'s dtype in place.
         float16 SUM/AVG travel as 16-bit values (half the bytes of float32)."""
-        self._check("allreduce", arr.shape, str(arr.dtype), getattr(op, "name", None)
+        self.seq += 1
+        if self.debug:
+            self._check("allreduce", arr.shape, str(arr.dtype), getattr(op, "name", None)
                     or getattr(op, "__qualname__", "custom"))
         MPI = mpi()
-        custom = callable(op) and not isinstance(op, ReduceOp)
+        if (arr.__class__ is _ndarray and arr.flags.c_contiguous and arr.size <= self.max_count
+                and arr.dtype in _NATIVE):
+            # the common case (a DDP bucket): no staging, one request
+            mop = _op(op, arr.dtype.kind, arr.dtype)
+            req = self.comm.Iallreduce(MPI.IN_PLACE, arr, op=mop)
+            if op is ReduceOp.AVG:
+                return _MPIWork([req], "allreduce", self, lambda: _average(arr, self.size))
+            return _MPIWork([req], "allreduce", self, None)
+        custom = not isinstance(op, ReduceOp)
         st = _Staged(arr, keep_half=custom or op in (ReduceOp.SUM, ReduceOp.AVG))
         flat = st.buf.reshape(-1)
         mop = _op(op, flat.dtype.kind, flat.dtype)
@@ -212,14 +244,18 @@ class MPIComm(Communicator):
         return self._work(reqs, "allreduce", then)
 
     def broadcast(self, arr: Any, root: int = 0) -> None:
-        self._check("broadcast", arr.shape, str(arr.dtype), root)
+        self.seq += 1
+        if self.debug:
+            self._check("broadcast", arr.shape, str(arr.dtype), root)
         st = _Staged(arr, writeback=self.rank != root)
         flat = st.buf.reshape(-1)
         reqs = [self.comm.Ibcast(flat[a:b], root=root) for a, b in self._chunks(flat.size)]
         self._blocking(self._work(reqs, "broadcast", st.finish))
 
     def allgather(self, send: Any, recv: Any) -> None:
-        self._check("allgather", send.shape, str(send.dtype))
+        self.seq += 1
+        if self.debug:
+            self._check("allgather", send.shape, str(send.dtype))
         s = _Staged(send, writeback=False)
         r = _Staged(recv)
         n = s.buf.size
@@ -235,7 +271,9 @@ class MPIComm(Communicator):
         r.finish()
 
     def reduce_scatter(self, send: Any, recv: Any, op: ReduceOp = ReduceOp.SUM) -> None:
-        self._check("reduce_scatter", send.shape, str(send.dtype), op.name)
+        self.seq += 1
+        if self.debug:
+            self._check("reduce_scatter", send.shape, str(send.dtype), op.name)
         s = _Staged(send, writeback=False)
         r = _Staged(recv)
         mop = _op(op, s.buf.dtype.kind)
@@ -255,7 +293,9 @@ class MPIComm(Communicator):
         r.finish()
 
     def alltoall(self, send: Any, recv: Any) -> None:
-        self._check("alltoall", send.shape, str(send.dtype))
+        self.seq += 1
+        if self.debug:
+            self._check("alltoall", send.shape, str(send.dtype))
         s = _Staged(send, writeback=False)
         r = _Staged(recv)
         if s.buf.size // self.size > self.max_count:
@@ -267,7 +307,9 @@ class MPIComm(Communicator):
         self._blocking(self._work([req], "alltoall", r.finish))
 
     def reduce(self, arr: Any, root: int = 0, op: ReduceOp = ReduceOp.SUM) -> None:
-        self._check("reduce", arr.shape, str(arr.dtype), op.name, root)
+        self.seq += 1
+        if self.debug:
+            self._check("reduce", arr.shape, str(arr.dtype), op.name, root)
         MPI = mpi()
         st = _Staged(arr, writeback=self.rank == root)
         flat = st.buf.reshape(-1)
@@ -287,14 +329,18 @@ class MPIComm(Communicator):
         self._blocking(self._work(reqs, "reduce", then))
 
     def gather(self, send: Any, recv: Any | None, root: int = 0) -> None:
-        self._check("gather", send.shape, str(send.dtype), root)
+        self.seq += 1
+        if self.debug:
+            self._check("gather", send.shape, str(send.dtype), root)
         s = _Staged(send, writeback=False)
         r = _Staged(recv) if self.rank == root else None
         req = self.comm.Igather(s.buf.reshape(-1), r.buf.reshape(-1) if r else None, root=root)
         self._blocking(self._work([req], "gather", r.finish if r else None))
 
     def scatter(self, send: Any | None, recv: Any, root: int = 0) -> None:
-        self._check("scatter", recv.shape, str(recv.dtype), root)
+        self.seq += 1
+        if self.debug:
+            self._check("scatter", recv.shape, str(recv.dtype), root)
         s = _Staged(send, writeback=False) if self.rank == root else None
         r = _Staged(recv)
         req = self.comm.Iscatter(s.buf.reshape(-1) if s else None, r.buf.reshape(-1), root=root)
@@ -315,7 +361,9 @@ class MPIComm(Communicator):
         self.irecv(arr, src, tag).wait()
 
     def barrier(self) -> None:
-        self._check("barrier")
+        self.seq += 1
+        if self.debug:
+            self._check("barrier")
         self._blocking(self._work([self.comm.Ibarrier()], "barrier"))
 
     def bcast_object(self, obj: Any, root: int = 0) -> Any:

@@ -1,0 +1,90 @@
+"""Allreduce bandwidth: the bucket layer's path (``comm.iallreduce`` + ``wait``, what
+DDP issues per bucket) against raw mpi4py ``Allreduce(IN_PLACE)`` on the same bytes,
+for messages from 4 KB to 64 MB, interleaved in the same job.
+
+Run: ``python -m launch bench allreduce --ranks 2 --out bench-results``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+import numpy as np
+
+from ._mpi import interleaved, median, run_job, write_outputs
+
+SIZES = [4 << 10, 64 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20]
+
+
+def worker(args: argparse.Namespace) -> None:
+    import parallel
+
+    parallel.init_process_group()
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    ours = parallel.default_group().comm
+    rows = []
+    for nbytes in SIZES:
+        buf = np.ones(nbytes // 4, dtype=np.float32)
+        reps = max(3, min(args.reps, int(2e8 // max(nbytes, 1))))
+
+        def run_ours(buf: Any = buf) -> float:
+            comm.Barrier()
+            t = time.perf_counter()
+            ours.iallreduce(buf).wait()
+            return time.perf_counter() - t
+
+        def run_raw(buf: Any = buf) -> float:
+            comm.Barrier()
+            t = time.perf_counter()
+            comm.Allreduce(MPI.IN_PLACE, buf)
+            return time.perf_counter() - t
+
+        run_ours(), run_raw()
+        times = interleaved({"ours": run_ours, "raw": run_raw}, reps)
+        t_ours = max(comm.allgather(median(times["ours"])))
+        t_raw = max(comm.allgather(median(times["raw"])))
+        rows.append({"bytes": nbytes, "ours_s": t_ours, "raw_s": t_raw,
+                     "ours_gbps": nbytes / t_ours / 1e9, "raw_gbps": nbytes / t_raw / 1e9,
+                     "ratio": t_raw / t_ours})
+    if comm.Get_rank() == 0:
+        with open(args.json, "w") as f:
+            json.dump({"ranks": comm.Get_size(), "rows": rows}, f)
+    parallel.barrier()
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = ["| ranks | message | bucket layer GB/s | raw mpi4py GB/s | ours / raw |",
+             "|---|---|---|---|---|"]
+    for res in results:
+        for r in res["rows"]:
+            size = f"{r['bytes'] >> 20} MB" if r["bytes"] >= 1 << 20 else f"{r['bytes'] >> 10} KB"
+            lines.append(f"| {res['ranks']} | {size} | {r['ours_gbps']:.2f} | {r['raw_gbps']:.2f} | "
+                         f"{r['ratio']:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m launch bench allreduce", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--ranks", default="2")
+    p.add_argument("--reps", type=int, default=30)
+    p.add_argument("--out", default=None)
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--json", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        worker(args)
+        return 0
+    results = [run_job("launch.benchmarks.allreduce", int(n), ["--reps", str(args.reps)])
+               for n in args.ranks.split(",") if int(n) > 1]
+    write_outputs(args.out, "allreduce", {"results": results}, table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
