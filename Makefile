@@ -12,13 +12,13 @@ $(BIN)/python:
 	$(PIP) --upgrade pip
 
 demo: $(BIN)/python
-	$(PIP) -e '.[mpich]'
-	$(BIN)/python examples/autograd_tour.py
+	$(PIP) -e '.[mpich,examples]'
+	$(BIN)/python examples/train_digits.py
 
 test: $(BIN)/python
-	$(PIP) -e '.[mpich,test]'
+	$(PIP) -e '.[mpich,test,examples]'
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -m pytest
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest
 
 lint: $(BIN)/python
 	$(BIN)/python -m ruff check .
