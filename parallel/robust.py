@@ -5,6 +5,10 @@ the others blocked forever in their next collective (or in MPI_Finalize). The ho
 installed here prints the failing rank's traceback, flushes, and calls
 ``MPI_Abort`` so every rank ends within seconds (what ``python -m mpi4py`` does).
 Set ``DTENSOR_ABORT_ON_EXCEPTION=0`` to keep Python's default behaviour.
+
+``sys.exit(n)`` never reaches an excepthook, so a rank that exits early with a code
+cannot be caught here: run jobs through ``python -m launch`` (which ends the job when
+any rank exits non-zero) or ``python -m mpi4py``.
 """
 
 from __future__ import annotations
@@ -29,11 +33,9 @@ def install_abort_on_exception(comm: Any) -> None:
     previous = sys.excepthook
 
     def hook(exc_type: type, exc: BaseException, tb: Any) -> None:
-        if issubclass(exc_type, SystemExit) or issubclass(exc_type, KeyboardInterrupt):
+        if issubclass(exc_type, KeyboardInterrupt):
             previous(exc_type, exc, tb)
-            code = 130 if issubclass(exc_type, KeyboardInterrupt) else exc.code  # type: ignore[union-attr]
-            if isinstance(code, int) and code != 0:
-                comm.abort(code)
+            comm.abort(130)
             return
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         sys.stderr.write("".join(f"[rank {rank}] {line}\n" for line in text.rstrip().splitlines()))

@@ -55,6 +55,7 @@ class DistributedSampler:
         self.drop_last = drop_last
         self.epoch = 0
         self.start = 0  # samples of this epoch already consumed (for resuming)
+        self._position = 0
         n = len(dataset)
         if drop_last and n % num_replicas:
             self.num_samples = math.ceil((n - num_replicas) / num_replicas)
@@ -89,13 +90,16 @@ class DistributedSampler:
         return self.num_samples
 
     def set_epoch(self, epoch: int) -> None:
-        """Select the shuffle of this epoch (same seed + epoch on every rank)."""
+        """Select the shuffle of this epoch (same seed + epoch on every rank); a new
+        epoch starts from its first sample."""
+        if int(epoch) != self.epoch:
+            self.start = self._position = 0
         self.epoch = int(epoch)
 
     def state_dict(self, consumed: int | None = None) -> dict[str, Any]:
         """Where this rank is: the epoch and how many of its samples were consumed
         (pass ``consumed`` when a DataLoader prefetches ahead of training)."""
-        pos = getattr(self, "_position", 0) if consumed is None else int(consumed)
+        pos = self._position if consumed is None else int(consumed)
         return {"epoch": self.epoch, "consumed": pos, "seed": self.seed,
                 "num_replicas": self.num_replicas, "total": len(self.dataset)}
 
@@ -108,3 +112,4 @@ class DistributedSampler:
         old = int(state.get("num_replicas", self.num_replicas))
         global_seen = consumed * old
         self.start = min(global_seen // self.num_replicas, self.num_samples)
+        self._position = self.start  # a save before the next sample keeps the position

@@ -299,3 +299,15 @@ def test_join_can_throw_on_early_termination() -> None:
 
     with pytest.raises(parallel.SpawnError, match="exhausted"):
         spawn(work, 2)
+
+
+def test_sampler_state_round_trips_right_after_load_and_across_epochs() -> None:
+    from parallel import DistributedSampler
+
+    data = list(range(10))
+    s = DistributedSampler(data, num_replicas=2, rank=0, shuffle=False)
+    s.load_state_dict({"epoch": 0, "consumed": 2, "num_replicas": 2})
+    assert s.state_dict()["consumed"] == 2  # saving again before drawing keeps the place
+    assert list(s) == [4, 6, 8]
+    s.set_epoch(1)
+    assert s.state_dict()["consumed"] == 0 and s.state_dict()["epoch"] == 1
