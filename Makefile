@@ -11,9 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 
+# The main job: the digits example with DistributedDataParallel on 2 MPI ranks, after
+# the same job on 1 rank (the baseline for the scaling efficiency in the summary).
 demo: $(BIN)/python
 	$(PIP) -e '.[mpich,examples]'
-	$(BIN)/python examples/train_digits.py
+	@echo "== the same job on 1 rank (baseline)"
+	$(BIN)/python -m launch -n 1 examples/ddp_digits.py --fresh \
+		--checkpoint-dir .demo/checkpoints-1 --summary .demo/one-rank.json
+	@echo "== 2 ranks"
+	$(BIN)/python -m launch -n 2 examples/ddp_digits.py --fresh \
+		--checkpoint-dir .demo/checkpoints-2 --baseline .demo/one-rank.json
 
 test: $(BIN)/python
 	$(PIP) -e '.[mpich,test,examples]'
