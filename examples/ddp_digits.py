@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from train_digits import accuracy, load_data, make_model
+
 import autograd
 import optim
 import parallel
@@ -31,7 +33,6 @@ from autograd.utils.data import DataLoader
 from launch import preemption
 from launch.checkpoint import Checkpointer
 from launch.progress import Progress
-from train_digits import accuracy, load_data, make_model
 
 
 def main(argv: list[str] | None = None) -> dict:
