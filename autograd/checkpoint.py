@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -78,12 +79,15 @@ class _Recompute:
     def recompute(self) -> None:
         captured: list[Tensor] = []
 
-        def pack(t: Tensor) -> Tensor:
+        def pack(t: Tensor) -> Any:
+            # The recomputed graph's nodes keep only a weak reference: the tensors live
+            # in ``self.saved`` and die with it, instead of in a node <-> tensor cycle
+            # that only the cyclic garbage collector would free.
             captured.append(t)
-            return t
+            return weakref.ref(t)
 
         rng = _restore_rng(self.rng) if self.rng is not None else contextlib.nullcontext()
-        with rng, enable_grad(), saved_tensors_hooks(pack, _identity), self.recompute_ctx:
+        with rng, enable_grad(), saved_tensors_hooks(pack, _deref), self.recompute_ctx:
             self.fn(*self.args, **self.kwargs)
         if self.check:
             self._check(captured)
@@ -109,7 +113,13 @@ class _Recompute:
                 )
 
 
-def _identity(t: Tensor) -> Tensor:
+def _deref(ref: Any) -> Tensor:
+    t = ref()
+    if t is None:
+        raise CheckpointError(
+            "checkpoint: a recomputed tensor was already freed; backward through a "
+            "checkpointed segment twice needs retain_graph=True on the first pass"
+        )
     return t
 
 

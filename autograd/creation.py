@@ -356,6 +356,8 @@ class ToCopy(Op):
         if dev is not None and backend.device_of(x) != dev:
             out = backend.to_device(out, dev)
         if dtype is not None and out.dtype != dtype:
+            if out.dtype.kind == "c" and dtype.kind != "c":
+                out = out.real  # complex -> real keeps the real part (as PyTorch, no warning)
             out = out.astype(dtype)
         return out
 

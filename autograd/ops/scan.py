@@ -267,18 +267,27 @@ class LogCumSumExp(Op):
         return res
 
     @staticmethod
+    def _finite(out: Tensor) -> Tensor:
+        """``out`` with -inf (a prefix of -inf inputs) replaced by 0: those positions
+        contribute exp(-inf) = 0, as in PyTorch, instead of exp(-inf - -inf) = nan."""
+        from .binary import where
+
+        return where(out == float("-inf"), 0.0, out)
+
+    @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         # gx[k] = sum_{i >= k} g[i] * exp(x[k] - out[i])
         x, out = ctx.saved_tensors
-        p, n = LogCumSumExp._signed_scan(grad_out, -out, ctx.d, True)
+        p, n = LogCumSumExp._signed_scan(grad_out, -LogCumSumExp._finite(out), ctx.d, True)
         return (p + x).exp() - (n + x).exp(), None
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
         # t_out[i] = sum_{k <= i} tx[k] * exp(x[k] - out[i])
         x, out = ctx.saved_tensors
+        safe = LogCumSumExp._finite(out)
         p, n = LogCumSumExp._signed_scan(tx, x, ctx.d, False)
-        return (p - out).exp() - (n - out).exp()
+        return (p - safe).exp() - (n - safe).exp()
 
 
 def logcumsumexp(x: Tensor, dim: int) -> Tensor:

@@ -233,10 +233,8 @@ def test_checkpoint_sequential_mlp_is_bitwise_equal_with_lower_peak_memory() -> 
     assert peak_c < peak_p
 
 
-@pytest.mark.xfail(strict=True, reason="checkpoint.py (reported): the recomputation's pack hook "
-                   "keeps each recomputed tensor in its own node's saved list, a reference cycle, "
-                   "so recomputed segments stay alive until the cyclic GC runs and the backward "
-                   "peak barely drops")
 def test_checkpointed_backward_frees_each_recomputed_segment() -> None:
+    """Regression: recomputed tensors used to sit in a node <-> tensor reference cycle,
+    alive until the cyclic GC ran, so the backward peak barely dropped."""
     _, peak_p, _, peak_c = _compare_training(steps=1)
     assert peak_c < 0.7 * peak_p

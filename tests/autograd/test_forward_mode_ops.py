@@ -317,10 +317,7 @@ def _vjp_values(spec: OpSpec, inputs: list, us: list, create_graph: bool) -> lis
 
 
 # bugs found by this file in ops owned elsewhere (reported with repro and fix)
-FOR_BUGS = {
-    "logcumsumexp": "ops/scan.py: LogCumSumExp backward/jvp give NaN where an input is -inf "
-                    "(its backward's signed scans feed it -inf); PyTorch gives 0",
-}
+FOR_BUGS: dict[str, str] = {}
 
 
 def _for_params() -> list:
@@ -554,9 +551,8 @@ def test_inplace_on_a_view_of_a_dual_updates_the_base_tangent() -> None:
     np.testing.assert_allclose(t.numpy(), expected)
 
 
-@pytest.mark.xfail(strict=True, reason=FOR_BUGS["logcumsumexp"])
 def test_logcumsumexp_derivatives_at_minus_infinity() -> None:
-    """The reported scan bug at its root: both modes must give 0 where exp(x) = 0."""
+    """Regression (ops/scan.py): both modes give 0 where exp(x) = 0, not NaN."""
     x = autograd.tensor([float("-inf"), 0.0, 1.0], dtype=F64)
     with fwAD.dual_level():
         t = fwAD.unpack_dual(autograd.logcumsumexp(fwAD.make_dual(x, autograd.tensor(
