@@ -69,3 +69,35 @@ def test_train_digits_is_reproducible_and_shows_progress():
         assert "mlp: 100%" in proc.stderr  # the tqdm bar
         outs.append(accuracy_of(proc.stdout))
     assert outs[0] == outs[1]
+
+
+def test_char_transformer_learns_context_beyond_unigram_statistics(tmp_path):
+    """A few dozen steps of the small GPT: its loss must fall clearly below the unigram
+    entropy of the text (what a context-free model reaches at best)."""
+    out = run(ROOT / "examples" / "char_transformer.py", "--steps", "120", "--batch", "16",
+              "--context", "32", "--d-model", "48", "--layers", "1", "--text-bytes", "60000",
+              "--samples", "1", timeout=300)
+    match = re.search(r"validation loss ([0-9.]+) nats/char vs unigram entropy ([0-9.]+)", out)
+    assert match, out
+    val, unigram = float(match.group(1)), float(match.group(2))
+    assert val < 0.9 * unigram, out
+    assert "--- sample 1" in out
+
+
+def test_ddp_digits_main_job_on_two_ranks(tmp_path):
+    """The main job (`make demo`): 2 MPI ranks through the launcher, a checkpoint per
+    epoch, and the summary with accuracy and scaling efficiency against 1 rank."""
+    pytest.importorskip("sklearn", reason="the digits examples need scikit-learn (examples extra)")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    script = str(ROOT / "examples" / "ddp_digits.py")
+    one = tmp_path / "one.json"
+    common = ["--epochs", "3", "--fresh"]
+    for n, extra in (("1", ["--summary", str(one)]), ("2", ["--baseline", str(one)])):
+        proc = subprocess.run([sys.executable, "-m", "launch", "-n", n, script, *common,
+                               "--checkpoint-dir", str(tmp_path / f"ckpt{n}"), *extra],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "scaling:" in proc.stdout and "efficiency" in proc.stdout
+    assert re.search(r"test accuracy: \d+\.\d%", proc.stdout)
+    assert (tmp_path / "ckpt2" / "latest").exists()
