@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import numpy
@@ -30,12 +31,23 @@ __all__ = [
     "cupy",
     "Device",
     "device",
+    "set_default_device",
+    "get_default_device",
     "xp_of",
     "xp_for",
     "cuda_available",
     "device_count",
     "to_device",
     "device_of",
+    "is_device_array",
+    "current_device",
+    "cuda_index",
+    "to_host",
+    "device_guard",
+    "data_ptr",
+    "scatter_add",
+    "ufunc_at",
+    "synchronize",
     "dtype",
     "get_default_dtype",
     "set_default_dtype",
@@ -50,7 +62,9 @@ numpy.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 
 class Device:
-    """A device: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``, as ``torch.device``.
+    """A device: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``, as ``torch.device``. As a
+    context manager (``with autograd.device("cuda"):``) it is the default device of
+    the creation functions inside the block.
 
     Example:
         >>> Device("cuda:1")
@@ -100,13 +114,31 @@ class Device:
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __enter__(self) -> Device:
+        return _enter_device(self)
+
+    def __exit__(self, *exc: object) -> None:
+        _exit_device()
+
 
 CPU = Device("cpu")
-_device_cache: dict[Any, Device] = {"cpu": CPU, None: CPU}
+_device_cache: dict[Any, Device] = {"cpu": CPU}
+
+
+class _DefaultDevice(threading.local):
+    dev: Device = CPU
+    stack: list | None = None
+
+
+_default = _DefaultDevice()
 
 
 def device(spec: str | Device | int | None = None) -> Device:
-    """Parse a device spec (``None`` means the CPU; an int means ``cuda:N``)."""
+    """Parse a device spec (``None`` means the default device, the CPU unless changed
+    by ``set_default_device`` or a ``with autograd.device(...)`` block; an int means
+    ``cuda:N``)."""
+    if spec is None:
+        return _default.dev
     try:
         return _device_cache[spec]
     except (KeyError, TypeError):
@@ -119,6 +151,43 @@ def device(spec: str | Device | int | None = None) -> Device:
     if isinstance(spec, str):
         _device_cache[spec] = dev
     return dev
+
+
+def set_default_device(dev: str | Device | int | None) -> None:
+    """Where creation functions put tensors when no ``device=`` is given (calling
+    thread; ``None`` restores the CPU), as ``torch.set_default_device``.
+
+    Example:
+        >>> from autograd import backend
+        >>> backend.set_default_device("cpu")
+        >>> backend.get_default_device()
+        device(type='cpu')
+    """
+    _default.dev = CPU if dev is None else device(dev)
+
+
+def get_default_device() -> Device:
+    """The calling thread's default device (``torch.get_default_device``).
+
+    Example:
+        >>> import autograd
+        >>> with autograd.device("cpu"):
+        ...     autograd.get_default_device()
+        device(type='cpu')
+    """
+    return _default.dev
+
+
+def _enter_device(dev: Device) -> Device:
+    if _default.stack is None:
+        _default.stack = []
+    _default.stack.append(_default.dev)
+    _default.dev = dev
+    return dev
+
+
+def _exit_device() -> None:
+    _default.dev = _default.stack.pop() if _default.stack else CPU
 
 
 def cuda_available() -> bool:
@@ -162,22 +231,114 @@ def xp_for(dev: Device) -> Any:
     return cupy
 
 
+def is_device_array(array: Any) -> bool:
+    """True for a CuPy (GPU) array."""
+    return cupy is not None and isinstance(array, cupy.ndarray)
+
+
+_cuda_devices: dict[int, Device] = {}
+
+
+def _cuda(index: int) -> Device:
+    dev = _cuda_devices.get(index)
+    if dev is None:
+        dev = _cuda_devices[index] = Device("cuda", index)
+    return dev
+
+
 def device_of(array: Any) -> Device:
-    """The device an array lives on."""
+    """The device an array lives on (a GPU array's device always carries its index)."""
     if cupy is not None and isinstance(array, cupy.ndarray):
-        return Device("cuda", array.device.id)
+        return _cuda(array.device.id)
     return CPU
 
 
+def current_device() -> int:
+    """The index of the calling thread's current GPU (``torch.cuda.current_device``)."""
+    if cupy is None:
+        raise RuntimeError("current_device() needs CuPy and a GPU; none is available here")
+    return int(cupy.cuda.runtime.getDevice())
+
+
+def cuda_index(dev: Device) -> int:
+    """The GPU a cuda device means: its index, or the current GPU for plain ``"cuda"``."""
+    return dev.index if dev.index is not None else current_device()
+
+
 def to_device(array: Any, dev: Device) -> Any:
-    """Move an array to ``dev`` (no copy when it is already there)."""
+    """Move an array to ``dev`` (no copy when it is already there). Host to GPU and GPU
+    to host go through CuPy's copies; GPU to another GPU copies under that GPU."""
     if dev.type == "cpu":
         if cupy is not None and isinstance(array, cupy.ndarray):
             return cupy.asnumpy(array)
         return array
     _require_cuda(dev)
-    with cupy.cuda.Device(dev.index or 0):
-        return cupy.asarray(array)
+    idx = cuda_index(dev)
+    on_gpu = isinstance(array, cupy.ndarray)
+    if on_gpu and array.device.id == idx:
+        return array
+    with cupy.cuda.Device(idx):
+        return array.copy() if on_gpu else cupy.asarray(array)
+
+
+class _NoGuard:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_GUARD = _NoGuard()
+
+
+def device_guard(dev: Device) -> Any:
+    """A context that makes ``dev``'s GPU current (allocations land there); nothing for
+    the CPU."""
+    if dev.type == "cpu":
+        return _NO_GUARD
+    _require_cuda(dev)
+    return cupy.cuda.Device(cuda_index(dev))
+
+
+def to_host(array: Any) -> Any:
+    """``array`` as a NumPy array (a copy for GPU arrays, itself for host arrays)."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return cupy.asnumpy(array)
+    return array
+
+
+def data_ptr(array: Any) -> int:
+    """The address of an array's first element (host or device memory)."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return int(array.data.ptr)
+    return int(array.ctypes.data)
+
+
+def ufunc_at(name: str, out: Any, key: Any, values: Any) -> None:
+    """``out[key] (op)= values`` with repeated indices combined (``numpy.<name>.at``).
+    On a GPU, CuPy's atomic ``<name>.at`` (add, subtract, maximum, minimum), staged
+    through the host for ufuncs and dtypes the GPU's atomics do not cover (multiply;
+    int64, bool, complex)."""
+    if cupy is None or not isinstance(out, cupy.ndarray):
+        getattr(numpy, name).at(out, key, values)
+        return
+    if name in ("add", "subtract", "maximum", "minimum"):
+        try:
+            getattr(cupy, name).at(out, key, values)
+            return
+        except (TypeError, NotImplementedError):
+            pass
+    host = cupy.asnumpy(out)
+    hkey = tuple(to_host(k) for k in key) if isinstance(key, tuple) else to_host(key)
+    getattr(numpy, name).at(host, hkey, to_host(values))
+    out[...] = cupy.asarray(host)
+
+
+def scatter_add(out: Any, key: Any, values: Any) -> None:
+    """``out[key] += values`` with repeated indices accumulating (``numpy.add.at``),
+    on either device (see ``ufunc_at``)."""
+    ufunc_at("add", out, key, values)
 
 
 def is_writeable(array: Any) -> bool:
@@ -191,7 +352,8 @@ def is_writeable(array: Any) -> bool:
 
 
 def synchronize(dev: Device | None = None) -> None:
-    """Wait for the GPU's current stream (no-op on the CPU)."""
+    """Wait for the GPU's current stream (no-op on the CPU). Called before MPI touches
+    device memory: kernels that produce a buffer run asynchronously on the stream."""
     if cupy is not None and (dev is None or dev.type == "cuda"):
         cupy.cuda.get_current_stream().synchronize()
 

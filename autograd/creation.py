@@ -92,6 +92,9 @@ def _infer_dtype(data: Any) -> Any:
 
 def _to_array(data: Any, dtype: Any, device: Any, copy: bool) -> Any:
     dev = backend.device(device) if device is not None else None
+    if dev is None and not isinstance(data, Tensor) and not backend.is_device_array(data):
+        default = backend.get_default_device()
+        dev = None if default.type == "cpu" else default
     if isinstance(data, Tensor):
         arr = data._data
         if dev is None:
@@ -207,10 +210,7 @@ def _filled(fill: Any, size: tuple, dtype: Any, device: Any, requires_grad: bool
         _infer_dtype(fill)
     )
     shape = _sizes(size)
-    if dev.type == "cuda":
-        with backend.cupy.cuda.Device(dev.index or 0):
-            arr = xp.empty(shape, dt) if fill is None else xp.full(shape, fill, dt)
-    else:
+    with backend.device_guard(dev):
         arr = xp.empty(shape, dt) if fill is None else xp.full(shape, fill, dt)
     t = _wrap(arr)
     if requires_grad:
@@ -296,8 +296,9 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if dtype is None:
         dtype = backend.int64 if all(isinstance(v, numbers.Integral) for v in vals) \
             else backend.get_default_dtype()
-    xp = backend.xp_for(backend.device(device))
-    t = _wrap(xp.arange(*vals, dtype=backend.dtype(dtype)))
+    dev = backend.device(device)
+    with backend.device_guard(dev):
+        t = _wrap(backend.xp_for(dev).arange(*vals, dtype=backend.dtype(dtype)))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -310,9 +311,10 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     >>> autograd.linspace(0, 1, 3).tolist()
     [0.0, 0.5, 1.0]
     """
-    xp = backend.xp_for(backend.device(device))
+    dev = backend.device(device)
     dt = backend.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-    t = _wrap(xp.linspace(float(start), float(end), int(steps)).astype(dt))
+    with backend.device_guard(dev):
+        t = _wrap(backend.xp_for(dev).linspace(float(start), float(end), int(steps)).astype(dt))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -320,9 +322,11 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
 
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
-    xp = backend.xp_for(backend.device(device))
+    dev = backend.device(device)
     dt = backend.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-    t = _wrap(xp.logspace(float(start), float(end), int(steps), base=base).astype(dt))
+    with backend.device_guard(dev):
+        t = _wrap(backend.xp_for(dev).logspace(float(start), float(end), int(steps),
+                                                base=base).astype(dt))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -335,9 +339,10 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
     >>> autograd.eye(2).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    xp = backend.xp_for(backend.device(device))
+    dev = backend.device(device)
     dt = backend.dtype(dtype) if dtype is not None else backend.get_default_dtype()
-    t = _wrap(xp.eye(n, m, dtype=dt))
+    with backend.device_guard(dev):
+        t = _wrap(backend.xp_for(dev).eye(n, m, dtype=dt))
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -32,8 +32,27 @@ __all__ = [
 _DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so a fresh process is deterministic
 
 
+_M64 = (1 << 64) - 1
+
+
+def _mix64(z: int) -> int:
+    """SplitMix64's finaliser: a bijection of 64-bit integers that scrambles every bit."""
+    z = (z + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def stream_key(seed: int, draw: int) -> int:
+    """The Philox key of a GPU generator's ``draw``-th sampling call (63 bits)."""
+    return _mix64(_mix64(seed & _M64) ^ draw) >> 1
+
+
 class Generator:
-    """A random stream for one device (numpy ``PCG64`` on the CPU, CuPy on a GPU).
+    """A random stream for one device: numpy ``PCG64`` on the CPU; on a GPU, CuPy's
+    counter-based Philox4x32-10, keyed per sampling call by (seed, number of calls so
+    far), so the whole state is two integers that ``get_state`` saves and
+    ``set_state`` restores exactly (CuPy's own generators cannot export theirs).
 
     Example:
         >>> import autograd
@@ -43,17 +62,32 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu") -> None:
-        self.device = backend.device(device)
+        dev = backend.device(device)
+        if dev.type == "cuda":
+            backend.xp_for(dev)  # a clear error when CuPy or the GPU is missing
+            dev = backend.Device("cuda", backend.cuda_index(dev))
+        self.device = dev
         self._seed = _DEFAULT_SEED
         self._make(self._seed)
 
     def _make(self, seed: int) -> None:
+        self._draws = 0
         if self.device.type == "cpu":
             self._impl = backend.numpy.random.Generator(backend.numpy.random.PCG64(seed))
         else:
-            xp = backend.xp_for(self.device)
-            with xp.cuda.Device(self.device.index or 0):
-                self._impl = xp.random.RandomState(seed % (2**63))
+            cupy = backend.cupy
+            with backend.device_guard(self.device):
+                self._impl = cupy.random.RandomState(
+                    stream_key(seed, 0), method=cupy.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
+
+    def _stream(self) -> Any:
+        """The sampler for the next call: the CPU's running stream, or on a GPU the
+        Philox stream of the next (seed, call) key."""
+        if self.device.type == "cpu":
+            return self._impl
+        self._impl.seed(stream_key(self._seed, self._draws))
+        self._draws += 1
+        return self._impl
 
     def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
@@ -77,25 +111,30 @@ class Generator:
         if self.device.type == "cpu":
             state = {"seed": self._seed, "pcg64": self._impl.bit_generator.state}
         else:
-            state = {"seed": self._seed, "cupy": _cupy_state(self._impl)}
+            state = {"seed": self._seed, "philox_calls": self._draws}
         raw = json.dumps(state, default=_jsonable).encode()
         return _wrap(backend.numpy.frombuffer(raw, dtype=backend.numpy.uint8).copy())
 
     def set_state(self, new_state: Tensor) -> Generator:
-        raw = bytes(backend.to_device(new_state._data, backend.CPU).astype("uint8").tobytes())
+        raw = bytes(backend.to_host(new_state._data).astype("uint8").tobytes())
         try:
             state = json.loads(raw.decode())
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise RuntimeError(f"set_state: not a generator state produced by get_state(): {e}") from None
-        self._seed = int(state.get("seed", self._seed))
+        if not isinstance(state, dict):
+            raise RuntimeError("set_state: not a generator state produced by get_state()")
         if self.device.type == "cpu":
             if "pcg64" not in state:
-                raise RuntimeError("set_state: this state belongs to a GPU generator, not the CPU one")
+                raise RuntimeError(
+                    f"set_state: this state belongs to a GPU generator, not the {self.device} one")
+            self._seed = int(state.get("seed", self._seed))
             self._impl.bit_generator.state = state["pcg64"]
         else:
-            if "cupy" not in state:
-                raise RuntimeError("set_state: this state belongs to the CPU generator, not a GPU one")
-            _cupy_set_state(self._impl, state["cupy"], self._seed)
+            if "philox_calls" not in state:
+                raise RuntimeError(
+                    f"set_state: this state belongs to the CPU generator, not the {self.device} one")
+            self._seed = int(state.get("seed", self._seed))
+            self._draws = int(state["philox_calls"])
         return self
 
     def __repr__(self) -> str:
@@ -110,16 +149,6 @@ def _jsonable(o: Any) -> Any:
     raise TypeError(f"cannot serialise {type(o).__name__} in a generator state")
 
 
-def _cupy_state(rs: Any) -> dict:
-    # CuPy's RandomState has no portable state export; record the seed and how many
-    # draws were made is not possible either, so re-seeding is the faithful restore.
-    return {"seed_only": True}
-
-
-def _cupy_set_state(rs: Any, state: dict, seed: int) -> None:
-    rs.seed(seed % (2**63))
-
-
 class _Defaults(threading.local):
     override: dict | None = None
 
@@ -130,7 +159,7 @@ _global: dict[str, Generator] = {}
 
 def _default_generator(device: Any = "cpu") -> Generator:
     dev = backend.device(device)
-    key = str(dev) if dev.type == "cpu" else f"cuda:{dev.index or 0}"
+    key = "cpu" if dev.type == "cpu" else f"cuda:{backend.cuda_index(dev)}"
     table = _local.override if _local.override is not None else _global
     gen = table.get(key)
     if gen is None:
@@ -164,10 +193,11 @@ default_generator = _DefaultGenerator()
 
 
 def install_thread_generators(seed: int | None = None) -> None:
-    """Give the calling thread its own default generators (used by virtual ranks)."""
+    """Give the calling thread its own default generators (used by virtual ranks, each
+    seeded with its own ``seed``: every device's stream, the GPUs' included)."""
     _local.override = {}
     if seed is not None:
-        default_generator("cpu").manual_seed(seed)
+        manual_seed(seed)
 
 
 def manual_seed(seed: int) -> Generator:
@@ -236,7 +266,8 @@ def _gen_for(generator: Generator | None, dev: backend.Device) -> Generator:
     if generator is None or generator.__class__ is _DefaultGenerator:
         return _default_generator(dev)
     gen = generator
-    if gen.device != dev:
+    if gen.device != dev and not (dev.type == "cuda" == gen.device.type
+                                  and gen.device.index == backend.cuda_index(dev)):
         raise RuntimeError(
             f"Expected a '{dev}' generator, got one for '{gen.device}'; create the "
             f"generator with Generator(device='{dev}')"
@@ -253,7 +284,7 @@ def _float_dtype(dtype: Any) -> Any:
 
 def _sample(kind: str, shape: tuple, dt: Any, dev: backend.Device, gen: Generator,
             **kw: Any) -> Any:
-    impl = gen._impl
+    impl = gen._stream()
     if dev.type == "cpu":
         native = dt if dt in (backend.float32, backend.float64) else backend.float64
         if kind == "uniform":
@@ -265,7 +296,7 @@ def _sample(kind: str, shape: tuple, dt: Any, dev: backend.Device, gen: Generato
         else:
             raise ValueError(kind)
     else:
-        with backend.cupy.cuda.Device(dev.index or 0):
+        with backend.device_guard(gen.device):
             if kind == "uniform":
                 arr = impl.random_sample(shape, dtype=backend.float64)
             elif kind == "normal":
@@ -341,8 +372,9 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
     if dev.type == "cpu":
         arr = gen._impl.integers(low, high, size=tuple(size), dtype=backend.int64).astype(dt)
     else:
-        with backend.cupy.cuda.Device(dev.index or 0):
-            arr = gen._impl.randint(low, high, size=tuple(size), dtype=backend.int64).astype(dt)
+        with backend.device_guard(gen.device):
+            arr = gen._stream().randint(low, high, size=tuple(size),
+                                        dtype=backend.int64).astype(dt)
     return _finish(arr, requires_grad)
 
 
@@ -378,8 +410,8 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
     if dev.type == "cpu":
         arr = gen._impl.permutation(int(n)).astype(dt)
     else:
-        with backend.cupy.cuda.Device(dev.index or 0):
-            arr = gen._impl.permutation(int(n)).astype(dt)
+        with backend.device_guard(gen.device):
+            arr = gen._stream().permutation(int(n)).astype(dt)
     return _wrap(arr)
 
 

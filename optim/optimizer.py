@@ -150,7 +150,7 @@ def _buffer_like(p: Tensor, fill: Any = 0, src: Any = None) -> Tensor:
 
 def _new_step() -> Any:
     """The per-parameter step counter: a float32 scalar tensor on the CPU, as PyTorch."""
-    return autograd.tensor(0.0, dtype=autograd.float32)
+    return autograd.tensor(0.0, dtype=autograd.float32, device="cpu")
 
 
 def _advance(step_t: Any) -> float:
@@ -557,7 +557,7 @@ def _cast_state(p: Tensor, value: Any, key: Any = None) -> Any:
     them to ``p``'s dtype when it is floating; the step counter (a tensor or a plain
     number in the dict) becomes a float32 CPU tensor, as PyTorch keeps it."""
     if key == "step":  # the counter stays a float32 CPU scalar (read every step)
-        return autograd.tensor(float(value), dtype=autograd.float32)
+        return autograd.tensor(float(value), dtype=autograd.float32, device="cpu")
     if isinstance(value, Tensor):
         dtype = p.dtype if p.is_floating_point() else value.dtype
         arr = backend.to_device(value._data, p.device)

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from . import _amp_sync  # noqa: F401  (GradScaler's skip decision agreed across ranks)
 from . import distributed as _distributed
 from .comm.base import CollectiveMismatch, CollectiveTimeout, PeerFailure, ReduceOp, Work
 from .ddp import DistributedDataParallel

@@ -135,8 +135,9 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     """Join the default process group.
 
     ``backend``: None (automatic: ``"mpi"`` under mpiexec, else a world of one),
-    ``"mpi"``, ``"threads"`` (inside ``parallel.spawn``), ``"single"``; ``"gloo"`` is
-    accepted as automatic for ported scripts. ``timeout`` (seconds or timedelta) bounds
+    ``"mpi"``, ``"threads"`` (inside ``parallel.spawn``), ``"single"``, ``"nccl"`` (GPU
+    arrays through NCCL, bootstrapped over MPI; each rank uses GPU local_rank mod the
+    GPUs it sees); ``"gloo"`` is accepted as automatic for ported scripts. ``timeout`` (seconds or timedelta) bounds
     every collective wait; None waits forever.
     """
     if is_initialized():
@@ -148,11 +149,12 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
             name = "threads"
         else:
             name = "mpi" if under_mpiexec() else "single"
-    if name == "nccl":
-        raise RuntimeError(
-            "the 'nccl' backend is not available in this build: it needs CuPy with NCCL on "
-            "NVIDIA GPUs; use backend='mpi' (or None) for CPU training"
-        )
+    use_nccl = name == "nccl"
+    if use_nccl:  # NCCL for GPU arrays over an MPI (or virtual-rank) host group
+        from .comm.nccl import nccl_module
+
+        nccl_module()  # a clear error when CuPy, a GPU or NCCL is missing
+        name = "threads" if _local.thread_comm is not None else "mpi"
     if name == "threads":
         comm = _local.thread_comm
         if comm is None:
@@ -163,7 +165,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         if secs is not None:
             comm.timeout = secs
         pg = ProcessGroup(comm, list(range(comm.size)), "threads", comm.rank)
-        _local.world = pg
+        _local.world = _with_nccl(pg) if use_nccl else pg
         return
     if name == "single":
         if world_size not in (-1, 1) or rank not in (-1, 0):
@@ -176,7 +178,8 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         return
     if name != "mpi":
         raise ValueError(
-            f"unknown backend {backend!r}: expected None, 'mpi', 'threads', 'single' or 'gloo'"
+            f"unknown backend {backend!r}: expected None, 'mpi', 'nccl', 'threads', 'single' or "
+            "'gloo'"
         )
     from .comm.mpi import MPIComm, mpi
 
@@ -193,11 +196,21 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     node = world.Split_type(MPI.COMM_TYPE_SHARED)
     local = node.Get_rank()
     node.Free()
-    _global["world"] = ProcessGroup(comm, list(range(comm.size)), "mpi", local)
+    pg = ProcessGroup(comm, list(range(comm.size)), "mpi", local)
+    _global["world"] = _with_nccl(pg) if use_nccl else pg
     if comm.size > 1:
         from .robust import install_abort_on_exception
 
         install_abort_on_exception(comm)
+
+
+def _with_nccl(pg: ProcessGroup) -> ProcessGroup:
+    """``pg`` with an NCCL communicator on top of its host one (this rank's GPU: the
+    local rank modulo the GPUs it sees, made current)."""
+    from .comm.nccl import NCCLComm
+
+    comm = NCCLComm(pg.comm, pg.local_rank % backend.device_count())
+    return ProcessGroup(comm, pg.ranks, "nccl", pg.local_rank)
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:

@@ -292,13 +292,9 @@ class Reducer:
             p.__dict__.pop("_grad_dest", None)
 
 
-def _ptr(a: Any) -> int:
-    return a.ctypes.data if isinstance(a, backend.numpy.ndarray) else a.data.ptr
-
-
 def _same_memory(a: Any, b: Any) -> bool:
     """True when two arrays are the same memory with the same layout."""
-    return a is b or (a.shape == b.shape and a.strides == b.strides and _ptr(a) == _ptr(b))
+    return a is b or (a.shape == b.shape and a.strides == b.strides and backend.data_ptr(a) == backend.data_ptr(b))
 
 
 def _accumulated_hook(ref: Any, i: int) -> Callable[[Tensor], None]:

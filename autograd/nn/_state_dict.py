@@ -97,8 +97,8 @@ class StateDictMixin:
                             setattr(self, name, new)
                         else:
                             setattr(self, name, value)
-                    else:
-                        param.copy_(value)
+                    else:  # across devices: the state moves to where the module lives
+                        param.copy_(value.to(param.device) if isinstance(value, Tensor) else value)
             except Exception as e:  # report every problem at once, as PyTorch does
                 errors.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model '

@@ -47,7 +47,6 @@ def normalize_key(key: Any, x: Tensor) -> tuple[Any, bool]:
         key = (key,)
     out = []
     basic = True
-    xp = backend.xp_of(x._data)
     for k in key:
         if isinstance(k, Tensor):
             if k._data.ndim == 0 and k._data.dtype.kind in "iu":
@@ -58,10 +57,10 @@ def normalize_key(key: Any, x: Tensor) -> tuple[Any, bool]:
                 raise IndexError(
                     f"tensors used as indices must be long, int, byte or bool tensors, got {k.dtype}"
                 )
-            out.append(backend.to_device(arr, x.device) if xp is not backend.numpy else arr)
+            out.append(backend.to_device(arr, x.device))
             basic = False
         elif isinstance(k, (list, range)) or (hasattr(k, "dtype") and hasattr(k, "shape")):
-            arr = backend.numpy.asarray(k)
+            arr = k if backend.is_device_array(k) else backend.numpy.asarray(k)
             if arr.dtype.kind not in "biu":
                 if arr.size == 0:
                     arr = arr.astype(backend.int64)
@@ -148,12 +147,8 @@ class IndexPut(Op):
         out = xp.zeros(shape, dtype=g.dtype)
         if all(_is_basic(k) for k in key):
             out[key] = g
-        elif xp is backend.numpy:
-            backend.numpy.add.at(out, key, g)
-        else:  # cupy: scatter_add handles repeated indices
-            import cupyx  # type: ignore[import-not-found]
-
-            cupyx.scatter_add(out, key, g)
+        else:  # repeated indices accumulate
+            backend.scatter_add(out, key, g)
         return out
 
     @staticmethod
@@ -401,12 +396,7 @@ class IndexAccumulate(Op):
 
 
 def _add_at(out: Any, key: tuple, values: Any) -> None:
-    if backend.xp_of(out) is backend.numpy:
-        backend.numpy.add.at(out, key, values)
-    else:
-        import cupyx  # type: ignore[import-not-found]
-
-        cupyx.scatter_add(out, key, values)
+    backend.scatter_add(out, key, values)
 
 
 def _check_source(x: Tensor, d: int, idx: Any, source: Tensor, op: str) -> None:

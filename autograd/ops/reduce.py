@@ -23,6 +23,7 @@ import warnings
 from typing import Any
 
 from .. import backend
+from ..amp import autocast_mode as _amp
 from ..function import Op
 from ..tensor import Tensor, _wrap
 from ._util import norm_dims
@@ -160,6 +161,8 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
         >>> autograd.sum(autograd.ones(2, 3), dim=1).tolist()
         [3.0, 3.0]
     """
+    if _amp.active[0] and dtype is None:  # autocast: a float32 op
+        (x,) = _amp.autocast_fp32(x)
     dims = reduce_dims(x, dim, "sum")
     return Sum.apply(x, dims, keepdim, _sum_dtype(x, dtype))
 
@@ -282,6 +285,8 @@ def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any
         >>> x.grad.tolist()
         [0.0, 6.0, 0.0]
     """
+    if _amp.active[0] and dtype is None:
+        (x,) = _amp.autocast_fp32(x)
     if dim is not None and not isinstance(dim, int):
         raise TypeError(
             f"prod(): dim must be an int or None, got {type(dim).__name__}; reduce one dim at a "

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from ..amp import autocast_mode as _amp
 from ..function import Op
 from ..tensor import Tensor, _wrap
 from ._util import norm_dim
@@ -100,6 +101,8 @@ def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         >>> autograd.cumsum(autograd.tensor([[1, 2], [3, 4]]), dim=1).tolist()
         [[1, 3], [3, 7]]
     """
+    if _amp.active[0] and dtype is None:  # autocast: a float32 op
+        (x,) = _amp.autocast_fp32(x)
     d = _scan_dim(x, dim, "cumsum")
     x, acc = _int_to_long(x, dtype)
     if d is None:
@@ -227,6 +230,8 @@ def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         >>> x.grad.tolist()
         [1.0, 8.0, 0.0]
     """
+    if _amp.active[0] and dtype is None:
+        (x,) = _amp.autocast_fp32(x)
     d = _scan_dim(x, dim, "cumprod")
     x, acc = _int_to_long(x, dtype)
     if d is None:

@@ -131,20 +131,7 @@ _UFUNC = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum", "a
 
 def _ufunc_at(name: str, out: Any, key: tuple, src: Any) -> None:
     """``out[key] (op)= src`` with repeated indices combined (``ufunc.at``)."""
-    if backend.xp_of(out) is backend.numpy:
-        getattr(backend.numpy, name).at(out, key, src)
-        return
-    import cupyx  # type: ignore[import-not-found]
-
-    fn = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}.get(name)
-    if fn is not None:
-        getattr(cupyx, fn)(out, key, src)
-        return
-    # No scatter-multiply kernel in CuPy: combine on the host.
-    host = backend.to_device(out, backend.CPU)
-    host_key = tuple(backend.to_device(k, backend.CPU) if hasattr(k, "shape") else k for k in key)
-    getattr(backend.numpy, name).at(host, host_key, backend.to_device(src, backend.CPU))
-    out[...] = backend.to_device(host, backend.device_of(out))
+    backend.ufunc_at(name, out, key, src)
 
 
 def _identity(reduce: str, dtype: Any) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from ..amp import autocast_mode as _amp
 from ..function import Op, fw_state
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor, _wrap
@@ -65,6 +66,8 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
         >>> autograd.logsumexp(autograd.tensor([1000.0, 1000.0]), 0).item()  # doctest: +ELLIPSIS
         1000.693...
     """
+    if _amp.active[0]:  # autocast: a float32 op
+        (x,) = _amp.autocast_fp32(x)
     if x._data.dtype.kind in "biu":
         x = x.to(backend.get_default_dtype())
     return LogSumExp.apply(x, reduce_dims(x, dim, "logsumexp"), keepdim)
@@ -171,6 +174,8 @@ def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
         >>> autograd.softmax(autograd.tensor([0.0, 0.0]), 0).tolist()
         [0.5, 0.5]
     """
+    if _amp.active[0] and dtype is None:  # autocast: a float32 op
+        (x,) = _amp.autocast_fp32(x)
     x, dims = _softmax_input(x, dim, dtype, "softmax")
     return Softmax.apply(x, dims)
 
@@ -183,5 +188,7 @@ def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
         >>> autograd.log_softmax(autograd.tensor([0.0, 0.0]), 0).exp().tolist()
         [0.5, 0.5]
     """
+    if _amp.active[0] and dtype is None:
+        (x,) = _amp.autocast_fp32(x)
     x, dims = _softmax_input(x, dim, dtype, "log_softmax")
     return LogSoftmax.apply(x, dims)

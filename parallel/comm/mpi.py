@@ -6,12 +6,20 @@
   or polls with a deadline, so a missing peer becomes an error naming the collective.
 - Messages of more than 2**31 - 1 elements are split into chunks (MPI counts are C ints).
 - float16 / bfloat16 reduce in float32 (MPI has no such type); bool reductions use
-  logical ops; CuPy arrays are staged through host memory after synchronising the
-  current stream (a CUDA-aware path is the GPU issue's job).
+  logical ops.
+- CuPy (GPU) arrays: the current CUDA stream is synchronised before any MPI call sees
+  them (the kernels that wrote them run asynchronously). With a CUDA-aware MPI they are
+  passed to MPI as they are; otherwise they are staged through host memory. Which one
+  is decided once per communicator, at its first GPU collective, by ``probe_cuda_aware``:
+  when the MPI library says it supports CUDA (``MPIX_Query_cuda_support`` /
+  ``MPIX_GPU_query_support``, or ``DTENSOR_CUDA_AWARE_MPI=1``) a small GPU allreduce is
+  tried and its result verified; any failure means staging. ``DTENSOR_CUDA_AWARE_MPI=0``
+  forces staging.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +28,7 @@ from autograd import backend
 
 from .base import CollectiveMismatch, Communicator, ReduceOp, Work, wait_until
 
-__all__ = ["MPIComm", "mpi", "MAX_COUNT"]
+__all__ = ["MPIComm", "mpi", "MAX_COUNT", "probe_cuda_aware", "library_claims_cuda"]
 
 MAX_COUNT = 2**31 - 1  # MPI counts are C ints
 
@@ -109,31 +117,97 @@ _NATIVE = frozenset(backend.numpy.dtype(t) for t in (
 
 
 class _Staged:
-    """A host-side, MPI-typed view of an array: the array itself when possible, else a
-    float32 (half types) or host (CuPy) copy that ``finish`` writes back."""
+    """An MPI-typed view of an array: the array itself when possible, else a float32
+    (half types) or host (CuPy without CUDA-aware MPI) copy that ``finish`` writes
+    back. GPU arrays are synchronised with the current stream first."""
 
-    def __init__(self, arr: Any, writeback: bool = True, keep_half: bool = False) -> None:
+    def __init__(self, arr: Any, writeback: bool = True, keep_half: bool = False,
+                 direct: bool = False) -> None:
         self.arr = arr
         self.writeback = writeback
-        host = arr
-        if backend.xp_of(arr) is not backend.numpy:
-            backend.synchronize()
-            host = backend.to_device(arr, backend.CPU)
-        half = (host.dtype.kind == "f" and host.dtype.itemsize == 2) or str(host.dtype) == "bfloat16"
-        if half and not (keep_half and host.dtype == backend.float16):
-            host = host.astype(backend.float32)
-        if not host.flags.c_contiguous:
+        buf = arr
+        if backend.is_device_array(arr):
+            backend.synchronize()  # the kernels that wrote arr must finish before MPI reads
+            if not direct:
+                buf = backend.to_host(arr)
+        half = (buf.dtype.kind == "f" and buf.dtype.itemsize == 2) or str(buf.dtype) == "bfloat16"
+        if half and not (keep_half and buf.dtype == backend.float16 and not direct):
+            buf = buf.astype(backend.float32)
+            if direct:
+                backend.synchronize()
+        if not buf.flags.c_contiguous:
             raise ValueError(
                 "collectives need contiguous arrays; call .contiguous() on the tensor first"
             )
-        self.buf = host
+        self.buf = buf
 
     def finish(self) -> None:
         if self.writeback and self.buf is not self.arr:
-            if backend.xp_of(self.arr) is backend.numpy:
+            if backend.xp_of(self.arr) is backend.xp_of(self.buf):
                 self.arr[...] = self.buf.astype(self.arr.dtype, copy=False)
             else:
-                self.arr[...] = backend.to_device(self.buf.astype(self.arr.dtype), backend.device_of(self.arr))
+                self.arr[...] = backend.to_device(self.buf.astype(self.arr.dtype),
+                                                  backend.device_of(self.arr))
+
+
+def _maps_libraries() -> list[str]:
+    """Shared libraries named like MPI's that this process has loaded (Linux)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "libmpi" in line and ".so" in line}
+    except OSError:
+        return []
+    return sorted(p for p in paths if p.startswith("/"))
+
+
+def library_claims_cuda() -> bool:
+    """Whether the loaded MPI library says it supports CUDA device buffers (Open MPI's
+    ``MPIX_Query_cuda_support``, MPICH's ``MPIX_GPU_query_support``)."""
+    libs: list[Any] = []
+    for path in [None, *_maps_libraries()]:
+        try:
+            libs.append(ctypes.CDLL(path))
+        except OSError:
+            continue
+    for lib in libs:
+        query = getattr(lib, "MPIX_Query_cuda_support", None)
+        if query is not None:
+            query.restype = ctypes.c_int
+            return bool(query())
+        gpu = getattr(lib, "MPIX_GPU_query_support", None)
+        if gpu is not None:
+            flag = ctypes.c_int(0)
+            gpu(ctypes.c_int(0), ctypes.byref(flag))  # MPIX_GPU_SUPPORT_CUDA is 0
+            return bool(flag.value)
+    return False
+
+
+def probe_cuda_aware(comm: Any, claims: Callable[[], bool] = library_claims_cuda) -> bool:
+    """Collective over the mpi4py communicator ``comm``: True on every rank when MPI can
+    take GPU buffers directly. Only a library that claims CUDA support is tried (a
+    device pointer can crash an MPI that does not), with a 4-element GPU allreduce in a
+    try whose result is checked; every rank must succeed."""
+    MPI = mpi()
+    env = os.environ.get("DTENSOR_CUDA_AWARE_MPI", "")
+    if env == "0" or backend.cupy is None:
+        return False
+    try:
+        mine = env == "1" or bool(claims())
+    except Exception:
+        mine = False
+    if not comm.allreduce(mine, op=MPI.LAND):
+        return False
+    ok = False
+    try:
+        cupy = backend.cupy
+        x = cupy.full(4, comm.Get_rank() + 1, dtype=backend.float32)
+        backend.synchronize()
+        comm.Allreduce(MPI.IN_PLACE, x, op=MPI.SUM)
+        n = comm.Get_size()
+        ok = bool((backend.to_host(x) == n * (n + 1) / 2).all())
+    except Exception:
+        ok = False
+    return bool(comm.allreduce(ok, op=MPI.LAND))
 
 
 class _MPIWork(Work):
@@ -187,6 +261,18 @@ class MPIComm(Communicator):
         self.max_count = max_count
         self.debug = debug_enabled() if debug is None else debug
         self.seq = 0
+        self._cuda_aware: bool | None = None
+
+    @property
+    def cuda_aware(self) -> bool:
+        """Whether GPU arrays go to MPI directly (probed at the first GPU collective)."""
+        if self._cuda_aware is None:
+            self._cuda_aware = probe_cuda_aware(self.comm)
+        return self._cuda_aware
+
+    def _stage(self, arr: Any, writeback: bool = True, keep_half: bool = False) -> _Staged:
+        direct = backend.is_device_array(arr) and self.cuda_aware
+        return _Staged(arr, writeback, keep_half, direct)
 
     def _check(self, what: str, *sig: Any) -> None:
         """Debug mode: before the collective, compare (sequence number, collective,
@@ -231,7 +317,7 @@ class MPIComm(Communicator):
                 return _MPIWork([req], "allreduce", self, lambda: _average(arr, self.size))
             return _MPIWork([req], "allreduce", self, None)
         custom = not isinstance(op, ReduceOp)
-        st = _Staged(arr, keep_half=custom or op in (ReduceOp.SUM, ReduceOp.AVG))
+        st = self._stage(arr, keep_half=custom or op in (ReduceOp.SUM, ReduceOp.AVG))
         flat = st.buf.reshape(-1)
         mop = _op(op, flat.dtype.kind, flat.dtype)
         reqs = [self.comm.Iallreduce(MPI.IN_PLACE, flat[a:b], op=mop) for a, b in self._chunks(flat.size)]
@@ -247,7 +333,7 @@ class MPIComm(Communicator):
         self.seq += 1
         if self.debug:
             self._check("broadcast", arr.shape, str(arr.dtype), root)
-        st = _Staged(arr, writeback=self.rank != root)
+        st = self._stage(arr, writeback=self.rank != root)
         flat = st.buf.reshape(-1)
         reqs = [self.comm.Ibcast(flat[a:b], root=root) for a, b in self._chunks(flat.size)]
         self._blocking(self._work(reqs, "broadcast", st.finish))
@@ -256,8 +342,8 @@ class MPIComm(Communicator):
         self.seq += 1
         if self.debug:
             self._check("allgather", send.shape, str(send.dtype))
-        s = _Staged(send, writeback=False)
-        r = _Staged(recv)
+        s = self._stage(send, writeback=False)
+        r = self._stage(recv)
         n = s.buf.size
         if n <= self.max_count:
             req = self.comm.Iallgather(s.buf.reshape(-1), r.buf.reshape(-1))
@@ -274,8 +360,8 @@ class MPIComm(Communicator):
         self.seq += 1
         if self.debug:
             self._check("reduce_scatter", send.shape, str(send.dtype), op.name)
-        s = _Staged(send, writeback=False)
-        r = _Staged(recv)
+        s = self._stage(send, writeback=False)
+        r = self._stage(recv)
         mop = _op(op, s.buf.dtype.kind)
         if s.buf.size // self.size > self.max_count:
             # Large: allreduce a copy in chunks, then keep this rank's slice.
@@ -296,8 +382,8 @@ class MPIComm(Communicator):
         self.seq += 1
         if self.debug:
             self._check("alltoall", send.shape, str(send.dtype))
-        s = _Staged(send, writeback=False)
-        r = _Staged(recv)
+        s = self._stage(send, writeback=False)
+        r = self._stage(recv)
         if s.buf.size // self.size > self.max_count:
             raise ValueError(
                 f"alltoall: {s.buf.size // self.size} elements per rank exceed the MPI count "
@@ -311,7 +397,7 @@ class MPIComm(Communicator):
         if self.debug:
             self._check("reduce", arr.shape, str(arr.dtype), op.name, root)
         MPI = mpi()
-        st = _Staged(arr, writeback=self.rank == root)
+        st = self._stage(arr, writeback=self.rank == root)
         flat = st.buf.reshape(-1)
         mop = _op(op, flat.dtype.kind)
         reqs = []
@@ -332,8 +418,8 @@ class MPIComm(Communicator):
         self.seq += 1
         if self.debug:
             self._check("gather", send.shape, str(send.dtype), root)
-        s = _Staged(send, writeback=False)
-        r = _Staged(recv) if self.rank == root else None
+        s = self._stage(send, writeback=False)
+        r = self._stage(recv) if self.rank == root else None
         req = self.comm.Igather(s.buf.reshape(-1), r.buf.reshape(-1) if r else None, root=root)
         self._blocking(self._work([req], "gather", r.finish if r else None))
 
@@ -341,17 +427,17 @@ class MPIComm(Communicator):
         self.seq += 1
         if self.debug:
             self._check("scatter", recv.shape, str(recv.dtype), root)
-        s = _Staged(send, writeback=False) if self.rank == root else None
-        r = _Staged(recv)
+        s = self._stage(send, writeback=False) if self.rank == root else None
+        r = self._stage(recv)
         req = self.comm.Iscatter(s.buf.reshape(-1) if s else None, r.buf.reshape(-1), root=root)
         self._blocking(self._work([req], "scatter", r.finish))
 
     def isend(self, arr: Any, dst: int, tag: int = 0) -> Work:
-        s = _Staged(arr, writeback=False)
+        s = self._stage(arr, writeback=False)
         return self._work([self.comm.Isend(s.buf.reshape(-1), dest=dst, tag=tag)], "send")
 
     def irecv(self, arr: Any, src: int, tag: int = 0) -> Work:
-        r = _Staged(arr)
+        r = self._stage(arr)
         return self._work([self.comm.Irecv(r.buf.reshape(-1), source=src, tag=tag)], "recv", r.finish)
 
     def send(self, arr: Any, dst: int, tag: int = 0) -> None:

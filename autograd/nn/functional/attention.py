@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from ... import backend
+from ...amp import autocast_mode as _amp
 from ...function import Op
 from ...tensor import Tensor, _wrap
 from .dropout import dropout as _dropout
@@ -135,6 +136,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention(): argument '{name}' must be Tensor, "
                             f"not {type(t).__name__}")
+    if _amp.active[0] and _amp.is_autocast_enabled(query.device.type):
+        # a lower-precision op: its inner softmax and products stay in the low dtype
+        query, key, value, attn_mask = _amp.autocast_lower(query, key, value, attn_mask)
+        with _amp.suspended():
+            return scaled_dot_product_attention(query, key, value, attn_mask, dropout_p,
+                                                is_causal, scale, enable_gqa)
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
         raise RuntimeError(
             "Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "

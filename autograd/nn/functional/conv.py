@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...amp import autocast_mode as _amp
 from ...ops.conv import Col2im, Conv2d, ConvInputGrad, Im2col, out_size
 from ...tensor import Tensor
 from ._window import (
@@ -47,6 +48,8 @@ def _lift(vals: tuple, fill: int) -> tuple:
 
 def _conv(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
           dilation: Any, groups: int, nd: int, op: str) -> Tensor:
+    if _amp.active[0]:  # autocast: a lower-precision op
+        x, w, bias = _amp.autocast_lower(x, w, bias)
     check_tensor(x, "input", op)
     check_tensor(w, "weight", op)
     x, unbatched = batchify(x, nd, op)
@@ -153,6 +156,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 def _conv_transpose(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
                     output_padding: Any, groups: int, dilation: Any, nd: int, op: str) -> Tensor:
+    if _amp.active[0]:
+        x, w, bias = _amp.autocast_lower(x, w, bias)
     check_tensor(x, "input", op)
     check_tensor(w, "weight", op)
     x, unbatched = batchify(x, nd, op)

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+from ...amp import autocast_mode as _amp
 from ...ops import matmul as _mm
 from ...tensor import Tensor
 
@@ -25,6 +26,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(autograd.tensor([[1.0, 2.0]]), autograd.tensor([[1.0, 1.0]])).tolist()
         [[3.0]]
     """
+    if _amp.active[0]:  # autocast: a lower-precision op
+        input, weight, bias = _amp.autocast_lower(input, weight, bias)
     fused = getattr(_mm, "linear", None)
     if fused is not None:
         return fused(input, weight, bias)
@@ -43,6 +46,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         >>> F.bilinear(autograd.ones(5, 2), autograd.ones(5, 3), autograd.ones(4, 2, 3)).shape
         (5, 4)
     """
+    if _amp.active[0]:
+        input1, input2, weight, bias = _amp.autocast_lower(input1, input2, weight, bias)
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {list(weight.shape)}")
     if input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:

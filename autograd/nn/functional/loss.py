@@ -13,11 +13,14 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from ... import backend
+from ...amp import autocast_mode as _amp
 from ...ops import nn_loss as _ops
 from ...ops import pointwise as _pw
 from ...ops.binary import where, xlogy
@@ -32,6 +35,19 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
+
+
+def _fp32(fn: Callable) -> Callable:
+    """Autocast: a loss runs in float32 (its float16/bfloat16 inputs are cast up)."""
+
+    @functools.wraps(fn)
+    def loss(*args: Any, **kwargs: Any) -> Any:
+        if _amp.active[0]:
+            args = _amp.autocast_fp32(*args)
+            kwargs = dict(zip(kwargs, _amp.autocast_fp32(*kwargs.values())))
+        return fn(*args, **kwargs)
+
+    return loss
 
 
 def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
@@ -78,6 +94,7 @@ def _const(arr: Any) -> Tensor:
 # ----------------------------------------------------------------------------- regression
 
 
+@_fp32
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """|input - target|, reduced.
@@ -93,6 +110,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return _reduce(_pw.abs(input - target), reduction)
 
 
+@_fp32
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
@@ -113,6 +131,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return _reduce(loss, reduction)
 
 
+@_fp32
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                    reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
@@ -135,6 +154,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     return _reduce(loss, reduction)
 
 
+@_fp32
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d² where |d| < delta, else delta (|d| - 0.5 delta).
@@ -158,13 +178,19 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 # ----------------------------------------------------------------------------- classification
 
 
-def _check_weight(weight: Tensor | None, c: int) -> Any:
+def _check_weight(weight: Tensor | None, c: int, input: Tensor, name: str) -> Any:
     if weight is None:
         return None
     if weight.ndim != 1 or weight.shape[0] != c:
         raise RuntimeError(
             f"weight tensor should be defined either for all {c} classes or no classes but got "
             f"weight tensor of shape: {list(weight.shape)}"
+        )
+    if weight.device != input.device:
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but {name} got its input on "
+            f"{input.device} and weight on {weight.device}; move the weight with "
+            f".to({str(input.device)!r})"
         )
     return weight._data
 
@@ -217,6 +243,7 @@ def _check_targets(target: Tensor, c: int, ignore_index: int) -> None:
         raise IndexError(f"Target {v} is out of bounds.")
 
 
+@_fp32
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
@@ -240,7 +267,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError("ignore_index is not supported for floating point target")
     x, t, unbatched = _batch_first(input, target, soft, "cross_entropy")
     c = x.shape[1]
-    w = _check_weight(weight, c)
+    w = _check_weight(weight, c, x, "cross_entropy")
     if soft:
         if t.dtype != x.dtype:
             t = t.to(x.dtype)
@@ -250,6 +277,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return out.squeeze(0) if unbatched and reduction == "none" else out
 
 
+@_fp32
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -265,7 +293,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     reduction = _legacy(size_average, reduce, reduction)
     x, t, unbatched = _batch_first(input, target, False, "nll_loss")
     c = x.shape[1]
-    w = _check_weight(weight, c)
+    w = _check_weight(weight, c, x, "nll_loss")
     _check_targets(t, c, ignore_index)
     out = _ops.NllLoss.apply(x, t, w, int(ignore_index), reduction)
     return out.squeeze(0) if unbatched and reduction == "none" else out
@@ -283,6 +311,14 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         >>> round(F.binary_cross_entropy(autograd.tensor([0.5]), autograd.tensor([1.0])).item(), 4)
         0.6931
     """
+    if _amp.active[0] and _amp.is_autocast_enabled(input.device.type):
+        raise RuntimeError(
+            "autograd.nn.functional.binary_cross_entropy and autograd.nn.BCELoss are unsafe to "
+            "autocast. Many models use a sigmoid layer right before the binary cross entropy "
+            "layer. In this case, combine the two layers using "
+            "autograd.nn.functional.binary_cross_entropy_with_logits or "
+            "autograd.nn.BCEWithLogitsLoss, which are safe to autocast."
+        )
     reduction = _legacy(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -310,6 +346,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(_ops.BinaryCrossEntropy.apply(input, target, w), reduction)
 
 
+@_fp32
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average: bool | None = None, reduce: bool | None = None,
                                      reduction: str = "mean",
@@ -342,6 +379,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     return _reduce(loss, reduction)
 
 
+@_fp32
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
            reduce: bool | None = None, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target ‖ ·) with ``input`` given as log-probabilities: target · (log target -
@@ -376,6 +414,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     return _reduce(loss, red)
 
 
+@_fp32
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average: bool | None = None, eps: float = 1e-8,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -400,6 +439,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     return _reduce(loss, reduction)
 
 
+@_fp32
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """Gaussian negative log-likelihood 0.5 (log var + (input - target)² / var) (+ 0.5
@@ -440,6 +480,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
 # ----------------------------------------------------------------------------- margins
 
 
+@_fp32
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
@@ -455,6 +496,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduce(_pw.relu(-target * (input1 - input2) + margin), reduction)
 
 
+@_fp32
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -474,6 +516,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     return _reduce(pos + neg, reduction)
 
 
+@_fp32
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-target · input)).
@@ -488,6 +531,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
     return _reduce(Softplus.apply(-target * input, 1.0, math.inf), reduction)
 
 
+@_fp32
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                 size_average: bool | None = None, reduce: bool | None = None,
                                 reduction: str = "mean") -> Tensor:
@@ -507,6 +551,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     return _reduce(loss, reduction)
 
 
+@_fp32
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
@@ -532,6 +577,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     return _reduce(pos + neg, reduction)
 
 
+@_fp32
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
                         size_average: bool | None = None, reduce: bool | None = None,

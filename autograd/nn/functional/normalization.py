@@ -22,6 +22,7 @@ import numbers
 from typing import Any
 
 from ... import backend
+from ...amp import autocast_mode as _amp
 from ...function import Op, fw_state
 from ...grad_mode import no_grad
 from ...grad_mode import state as _grad_state
@@ -206,6 +207,8 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
         >>> F.layer_norm(autograd.randn(2, 5, 4), (4,)).mean(-1).abs().max().item() < 1e-6
         True
     """
+    if _amp.active[0]:  # autocast: a float32 op
+        input, weight, bias = _amp.autocast_fp32(input, weight, bias)
     check_tensor(input, "input", "layer_norm")
     check_float(input, "layer_norm")
     shape, dims = _norm_dims(input, normalized_shape, "layer_norm")
@@ -225,6 +228,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         >>> F.group_norm(autograd.randn(2, 6, 3), 3).shape
         (2, 6, 3)
     """
+    if _amp.active[0]:
+        input, weight, bias = _amp.autocast_fp32(input, weight, bias)
     check_tensor(input, "input", "group_norm")
     check_float(input, "group_norm")
     if input.ndim < 2:

@@ -64,12 +64,7 @@ class EmbeddingBackward(Op):
             rows = rows * scale.reshape((-1,) + (1,) * (rows.ndim - 1))
         out = xp.zeros((num,) + rows.shape[1:], dtype=grad.dtype)
         flat = idx.reshape(-1)
-        if xp is backend.numpy:
-            xp.add.at(out, flat, rows)
-        else:  # cupy: scatter_add handles repeated indices
-            import cupyx  # type: ignore[import-not-found]
-
-            cupyx.scatter_add(out, flat, rows)
+        backend.scatter_add(out, flat, rows)  # repeated indices accumulate
         return out
 
     @staticmethod
