@@ -61,7 +61,10 @@ def median(xs: list[float]) -> float:
     return float(np.median(np.asarray(xs))) if xs else float("nan")
 
 
-def write_outputs(out_dir: str | None, name: str, data: dict[str, Any], table: str) -> None:
+def write_outputs(out_dir: str | None, name: str, data: dict[str, Any], table: str,
+                  plot: Callable[[Any], None] | None = None) -> None:
+    """Print the table; with ``out_dir`` also write NAME.json, NAME.md and (when
+    matplotlib is installed and ``plot`` given) NAME.png."""
     print(table)
     if not out_dir:
         return
@@ -69,3 +72,19 @@ def write_outputs(out_dir: str | None, name: str, data: dict[str, Any], table: s
     d.mkdir(parents=True, exist_ok=True)
     (d / f"{name}.json").write_text(json.dumps(data, indent=1))
     (d / f"{name}.md").write_text(table + "\n")
+    if plot is None:
+        return
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"(no {name}.png: matplotlib is not installed; pip install matplotlib)")
+        return
+    fig = plt.figure(figsize=(7, 4))
+    plot(fig)
+    fig.tight_layout()
+    fig.savefig(d / f"{name}.png", dpi=120)
+    plt.close(fig)
+    print(f"wrote {d / name}.json, .md, .png")

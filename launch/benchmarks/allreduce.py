@@ -68,6 +68,26 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def plot(results: list[dict[str, Any]]) -> Any:
+    """Bandwidth against message size, bucket layer and raw mpi4py."""
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot(1, 1, 1)
+        for res in results:
+            sizes = [r["bytes"] for r in res["rows"]]
+            ax.plot(sizes, [r["ours_gbps"] for r in res["rows"]], marker="o",
+                    label=f"bucket layer, {res['ranks']} ranks")
+            ax.plot(sizes, [r["raw_gbps"] for r in res["rows"]], marker="x", ls="--",
+                    label=f"raw mpi4py, {res['ranks']} ranks")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("message (bytes)")
+        ax.set_ylabel("GB/s")
+        ax.set_title("Allreduce bandwidth")
+        ax.legend()
+
+    return draw
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m launch bench allreduce", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -82,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = [run_job("launch.benchmarks.allreduce", int(n), ["--reps", str(args.reps)])
                for n in args.ranks.split(",") if int(n) > 1]
-    write_outputs(args.out, "allreduce", {"results": results}, table(results))
+    write_outputs(args.out, "allreduce", {"results": results}, table(results), plot(results))
     return 0
 
 

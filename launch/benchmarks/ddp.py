@@ -265,6 +265,33 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def plot(results: list[dict[str, Any]]) -> Any:
+    """Scaling efficiency against ranks, one line per variant and mode."""
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot(1, 1, 1)
+        for mode in sorted({r["mode"] for r in results}):
+            rows = sorted((r for r in results if r["mode"] == mode), key=lambda r: r["ranks"])
+            base = next((r for r in rows if r["ranks"] == 1), None)
+            if base is None:
+                continue
+            for v in base["step_seconds"]:
+                xs, ys = [], []
+                for r in rows:
+                    if v in r["step_seconds"]:
+                        t1, t = base["step_seconds"][v], r["step_seconds"][v]
+                        xs.append(r["ranks"])
+                        ys.append(t1 / t if mode == "weak" else t1 / (r["ranks"] * t))
+                ax.plot(xs, ys, marker="o", label=f"{v} ({mode})")
+        ax.axhline(1.0, color="grey", lw=0.5)
+        ax.set_xlabel("ranks")
+        ax.set_ylabel("scaling efficiency")
+        ax.set_title("MLP 784-1024-1024-10, SGD, float32")
+        ax.legend()
+
+    return draw
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m launch bench ddp", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -288,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_job("launch.benchmarks.ddp", n, [
                 "--mode", mode, "--batch", str(batch), "--steps", str(args.steps),
                 "--warmup", str(args.warmup)]))
-    write_outputs(args.out, "ddp", {"results": results}, table(results))
+    write_outputs(args.out, "ddp", {"results": results}, table(results), plot(results))
     return 0
 
 
