@@ -153,16 +153,8 @@ def _squeeze(func: Any, args: tuple, kwargs: dict, level: int, size: int) -> Any
     return func(raw, axis=_shift_axis(ax, nd, False))
 
 
-@handler("moveaxis")
-def _moveaxis(func: Any, args: tuple, kwargs: dict, level: int, size: int) -> Any:
-    a, src, dst = args[0], args[1], args[2]
-    raw, _ = _batch(a, level, size)
-    nd = _np.ndim(a)
-    return func(raw, _shift_axis(src, nd, False), _shift_axis(dst, nd, False))
-
-
-@handler("swapaxes")
-def _swapaxes(func: Any, args: tuple, kwargs: dict, level: int, size: int) -> Any:
+@handler("moveaxis", "swapaxes")
+def _two_axes(func: Any, args: tuple, kwargs: dict, level: int, size: int) -> Any:
     a, x, y = args[0], args[1], args[2]
     raw, _ = _batch(a, level, size)
     nd = _np.ndim(a)

@@ -125,6 +125,18 @@ def _release(t: Any, keep_graph: bool) -> Any:
     return out
 
 
+def _split_aux(res: Any, has_aux: bool, api: str) -> tuple[Any, Any]:
+    """``(output, aux)`` of ``f``'s result: the pair it must be with ``has_aux``, else
+    ``(res, None)``."""
+    if not has_aux:
+        return res, None
+    if not (isinstance(res, tuple) and len(res) == 2):
+        raise RuntimeError(
+            f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True"
+        )
+    return res
+
+
 def _zeros_like(t: Tensor) -> Tensor:
     return t.new_zeros(t.shape)
 
@@ -204,14 +216,7 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0,
         with enable_grad():
             prep = _Prepared(args, nums, levels)
             res = func(*prep.args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(res, tuple) and len(res) == 2):
-                    raise RuntimeError(
-                        f"{api}: output of function f should be a tuple: (output, aux) if "
-                        "has_aux is True"
-                    )
-                res, aux = res
+            res, aux = _split_aux(res, has_aux, api)
             if not isinstance(res, Tensor):
                 raise RuntimeError(
                     f"{api}: Expected f(*args) to return a Tensor, got {type(res).__name__}"
@@ -279,14 +284,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
     with enable_grad():
         prep = _Prepared(primals, nums, levels)
         res = func(*prep.args)
-        aux = None
-        if has_aux:
-            if not (isinstance(res, tuple) and len(res) == 2):
-                raise RuntimeError(
-                    "vjp(f, *primals): output of function f should be a tuple: (output, aux) "
-                    "if has_aux is True"
-                )
-            res, aux = res
+        res, aux = _split_aux(res, has_aux, "vjp(f, *primals)")
         out_leaves, out_spec = _flatten(res)
         for o in out_leaves:
             if not isinstance(o, Tensor):
@@ -419,14 +417,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
         duals = [fwAD.make_dual(lift(p, levels), lift(t, levels).to(p.dtype))
                  for p, t in zip(p_leaves, t_leaves)]
         res = func(*_unflatten([lower(d, levels) for d in duals], p_spec))
-        aux = None
-        if has_aux:
-            if not (isinstance(res, tuple) and len(res) == 2):
-                raise RuntimeError(
-                    "jvp(f, primals, tangents): output of function f should be a tuple: "
-                    "(output, aux) if has_aux is True"
-                )
-            res, aux = res
+        res, aux = _split_aux(res, has_aux, "jvp(f, primals, tangents)")
         o_leaves, o_spec = _flatten(res)
         prim_out, tan_out = [], []
         for o in o_leaves:

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import autograd
-from autograd import backend
-
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    _advance,
-    _buffer_like,
-    _bump,
-    _check,
-    _new_step,
-    _no_differentiable,
-    _real,
-)
+from ._elementwise import _check_nonnegative, _ElementwiseOptimizer
+from .optimizer import ParamsT, _advance, _buffer_like, _bump, _new_step, _no_differentiable, _real
 
 __all__ = ["Adagrad"]
 
 
-class Adagrad(Optimizer):
+class Adagrad(_ElementwiseOptimizer):
     r"""Adagrad (Duchi et al., 2011), with PyTorch's options and update rule.
 
     With ``g = ±grad + weight_decay * p`` and step ``t``:
@@ -56,12 +43,8 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
-        _check(0.0 <= lr, f"Invalid learning rate: {lr}")
-        _check(0.0 <= lr_decay, f"Invalid lr_decay value: {lr_decay}")
-        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-        _check(0.0 <= initial_accumulator_value,
-               f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         _no_differentiable(differentiable)
         defaults = {
             "lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
@@ -83,27 +66,13 @@ class Adagrad(Optimizer):
             state["sum"] = _buffer_like(p, fill=init)
         return state
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._closure_loss(closure)
-        with autograd.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         lr_decay = group["lr_decay"]
         eps = group["eps"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
+        for p, w, g, xp in self._grads(group, group["weight_decay"]):
             state = self._init_state(p, group)  # groups added later start here
             step = _advance(state["step"])
-            w = _real(p._data)
-            xp = backend.xp_of(w)
-            g = self._effective_grad(w, _real(p.grad._data), group["weight_decay"],
-                                     group["maximize"])
             clr = lr / (1 + (step - 1) * lr_decay)
             s = _real(state["sum"]._data)
             tmp = self._scratch(w, 1)
@@ -113,6 +82,4 @@ class Adagrad(Optimizer):
             xp.sqrt(s, out=tmp)
             xp.add(tmp, eps, out=tmp)
             xp.divide(g, tmp, out=tmp)
-            xp.multiply(tmp, -clr, out=tmp)
-            xp.add(w, tmp, out=w)
-            _bump(p)
+            self._finish(xp, p, w, tmp, -clr, tmp)

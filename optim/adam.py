@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import autograd
-from autograd import backend
-
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    _advance,
-    _buffer_like,
-    _bump,
-    _check,
-    _new_step,
-    _no_differentiable,
-    _real,
+from ._elementwise import (
+    _check_nonnegative,
+    _ElementwiseOptimizer,
+    _ema_square_,
+    _lerp_,
 )
+from .optimizer import ParamsT, _advance, _bump, _check, _no_differentiable, _real
 
 __all__ = ["Adam", "AdamW"]
 
 
-class Adam(Optimizer):
+class Adam(_ElementwiseOptimizer):
     r"""Adam (Kingma & Ba, 2014), optionally AMSGrad, exactly as PyTorch's algorithm.
 
     With ``g = ±grad`` (plus ``weight_decay * p`` unless the decay is decoupled):
@@ -60,11 +52,10 @@ class Adam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused: bool | None = None,
                  decoupled_weight_decay: bool = False) -> None:
-        _check(0.0 <= lr, f"Invalid learning rate: {lr}")
-        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, eps=eps)
         _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
-        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(weight_decay=weight_decay)
         _no_differentiable(differentiable)
         defaults = {
             "lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
@@ -74,14 +65,6 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._closure_loss(closure)
-        with autograd.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         beta1, beta2 = (float(b) for b in group["betas"])
@@ -89,41 +72,18 @@ class Adam(Optimizer):
         wd = group["weight_decay"]
         amsgrad = group["amsgrad"]
         decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["exp_avg"] = _buffer_like(p)
-                state["exp_avg_sq"] = _buffer_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = _buffer_like(p)
+        buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+        # decoupled decay scales w below; the gradient then carries no decay term
+        for p, w, g, xp in self._grads(group, 0 if decoupled else wd):
+            state = self._lazy_state(p, buffers)
             step = _advance(state["step"])
-            w = _real(p._data)
-            xp = backend.xp_of(w)
             if wd != 0 and decoupled:
                 xp.multiply(w, 1 - lr * wd, out=w)
-                g = self._effective_grad(w, _real(p.grad._data), 0, group["maximize"])
-            else:
-                g = self._effective_grad(w, _real(p.grad._data), wd, group["maximize"])
             m = _real(state["exp_avg"]._data)
             v = _real(state["exp_avg_sq"]._data)
             tmp = self._scratch(w, 1)
-            # m = lerp(m, g, 1 - beta1), in the same two forms as torch.lerp
-            weight = 1 - beta1
-            xp.subtract(g, m, out=tmp)
-            if weight < 0.5:
-                xp.multiply(tmp, weight, out=tmp)
-                xp.add(m, tmp, out=m)
-            else:
-                xp.multiply(tmp, 1 - weight, out=tmp)
-                xp.subtract(g, tmp, out=m)
-            # v = beta2 * v + (1 - beta2) * g * g
-            xp.multiply(v, beta2, out=v)
-            xp.multiply(g, 1 - beta2, out=tmp)
-            xp.multiply(tmp, g, out=tmp)
-            xp.add(v, tmp, out=v)
+            _lerp_(xp, m, g, 1 - beta1, tmp)
+            _ema_square_(xp, v, g, beta2, tmp)
             bias_correction1 = 1 - beta1 ** step
             bias_correction2 = 1 - beta2 ** step
             step_size = lr / bias_correction1
@@ -139,11 +99,9 @@ class Adam(Optimizer):
             xp.divide(tmp, bias_correction2_sqrt, out=tmp)
             xp.add(tmp, eps, out=tmp)
             xp.divide(m, tmp, out=tmp)
-            xp.multiply(tmp, -step_size, out=tmp)
-            xp.add(w, tmp, out=w)
             _bump(state["exp_avg"])
             _bump(state["exp_avg_sq"])
-            _bump(p)
+            self._finish(xp, p, w, tmp, -step_size, tmp)
 
     def _restore_defaults(self) -> None:
         for group in self.param_groups:

@@ -48,24 +48,6 @@ __all__ = [
 _LRScheduler = LRScheduler  # the old name, still subclassed by some scripts
 
 
-def _lambdas_state(self: Any) -> dict[str, Any]:
-    """State of a lambda-based scheduler: function objects can't be saved, so only
-    callable objects' ``__dict__`` is kept (``None`` for plain functions)."""
-    sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-    sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                        for fn in self.lr_lambdas]
-    return sd
-
-
-def _load_lambdas_state(self: Any, state_dict: dict[str, Any]) -> None:
-    sd = dict(state_dict)
-    saved = sd.pop("lr_lambdas")
-    self.__dict__.update(sd)
-    for fn, fn_state in zip(self.lr_lambdas, saved):
-        if fn_state is not None:
-            fn.__dict__.update(fn_state)
-
-
 def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float]]:
     if isinstance(lr_lambda, (list, tuple)):
         if len(lr_lambda) != len(optimizer.param_groups):
@@ -80,7 +62,34 @@ def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float
     return fns
 
 
-class LambdaLR(LRScheduler):
+class _LambdaScheduler(LRScheduler):
+    """The part LambdaLR and MultiplicativeLR share: one ``lr_lambda`` per group, and a
+    state dict that keeps callable objects' ``__dict__`` (plain functions can't be saved:
+    their entry is ``None``)."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's attributes, with each lambda's ``__dict__`` (or ``None``)."""
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+                            for fn in self.lr_lambdas]
+        return sd
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s attributes and the callable objects' state."""
+        sd = dict(state_dict)
+        saved = sd.pop("lr_lambdas")
+        self.__dict__.update(sd)
+        for fn, fn_state in zip(self.lr_lambdas, saved):
+            if fn_state is not None:
+                fn.__dict__.update(fn_state)
+
+
+class LambdaLR(_LambdaScheduler):
     """``lr = initial_lr * lr_lambda(epoch)`` (one function, or one per group).
 
     Example:
@@ -91,20 +100,12 @@ class LambdaLR(LRScheduler):
         [0.5]
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[Any]:
         self._warn_if_outside_step()
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
-    state_dict = _lambdas_state
-    load_state_dict = _load_lambdas_state
 
-
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """``lr *= lr_lambda(epoch)`` every step after the first.
 
     Example:
@@ -115,20 +116,12 @@ class MultiplicativeLR(LRScheduler):
         [0.25]
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[Any]:
         self._warn_if_outside_step()
         if self._is_initial:
             return _lrs(self.optimizer)
         return [g["lr"] * fn(self.last_epoch)
                 for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
-
-    state_dict = _lambdas_state
-    load_state_dict = _load_lambdas_state
 
 
 class StepLR(LRScheduler):

@@ -60,6 +60,15 @@ _global_step_pre_hooks: OrderedDict[int, Callable] = OrderedDict()
 _global_step_post_hooks: OrderedDict[int, Callable] = OrderedDict()
 
 
+def _add_hook(store: OrderedDict, hook: Callable, prepend: bool = False) -> RemovableHandle:
+    """Store ``hook`` under a new handle (first in line with ``prepend``)."""
+    handle = RemovableHandle(store)
+    store[handle.id] = hook
+    if prepend:
+        store.move_to_end(handle.id, last=False)
+    return handle
+
+
 def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
     """Register ``hook(optimizer, args, kwargs)`` to run before every optimizer's step.
 
@@ -68,9 +77,7 @@ def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
         >>> handle = register_optimizer_step_pre_hook(lambda opt, args, kwargs: None)
         >>> handle.remove()
     """
-    handle = RemovableHandle(_global_step_pre_hooks)
-    _global_step_pre_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_step_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
@@ -81,9 +88,7 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
         >>> handle = register_optimizer_step_post_hook(lambda opt, args, kwargs: None)
         >>> handle.remove()
     """
-    handle = RemovableHandle(_global_step_post_hooks)
-    _global_step_post_hooks[handle.id] = hook
-    return handle
+    return _add_hook(_global_step_post_hooks, hook)
 
 
 def _with_step_hooks(step: Callable) -> Callable:
@@ -381,9 +386,7 @@ class Optimizer:
             >>> opt.step(); calls
             [1]
         """
-        handle = RemovableHandle(self._optimizer_step_pre_hooks)
-        self._optimizer_step_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs)`` runs after each ``step``.
@@ -394,35 +397,26 @@ class Optimizer:
             >>> h = opt.register_step_post_hook(lambda o, args, kwargs: None)
             >>> h.remove()
         """
-        handle = RemovableHandle(self._optimizer_step_post_hooks)
-        self._optimizer_step_post_hooks[handle.id] = hook
-        return handle
-
-    def _register(self, store: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
-        handle = RemovableHandle(store)
-        store[handle.id] = hook
-        if prepend:
-            store.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._optimizer_step_post_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer)`` runs before ``state_dict()`` builds its result."""
-        return self._register(self._optimizer_state_dict_pre_hooks, hook, prepend)
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
 
     def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer, state_dict)`` runs on ``state_dict()``'s result; a returned
         dict replaces it."""
-        return self._register(self._optimizer_state_dict_post_hooks, hook, prepend)
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook: Callable,
                                           prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer, state_dict)`` runs before loading; a returned dict is loaded."""
-        return self._register(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook: Callable,
                                            prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer)`` runs after ``load_state_dict``."""
-        return self._register(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self) -> StateDict:

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import autograd
-from autograd import backend
-
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    _advance,
-    _buffer_like,
-    _bump,
-    _check,
-    _new_step,
-    _no_differentiable,
-    _real,
+from ._elementwise import (
+    _check_nonnegative,
+    _ElementwiseOptimizer,
+    _ema_square_,
+    _lerp_,
 )
+from .optimizer import ParamsT, _advance, _bump, _no_differentiable, _real
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(Optimizer):
+class RMSprop(_ElementwiseOptimizer):
     r"""RMSprop (Hinton's lecture 6e), with PyTorch's options and update rule.
 
     With ``g = ±grad + weight_decay * p``: ``v = alpha * v + (1 - alpha) * g²``;
@@ -58,11 +50,8 @@ class RMSprop(Optimizer):
                  centered: bool = False, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        _check(0.0 <= lr, f"Invalid learning rate: {lr}")
-        _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
-        _check(0.0 <= momentum, f"Invalid momentum value: {momentum}")
-        _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
-        _check(0.0 <= alpha, f"Invalid alpha value: {alpha}")
+        _check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                           alpha=alpha)
         _no_differentiable(differentiable)
         defaults = {
             "lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
@@ -71,53 +60,24 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._closure_loss(closure)
-        with autograd.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
         alpha = group["alpha"]
         eps = group["eps"]
         momentum = group["momentum"]
         centered = group["centered"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["square_avg"] = _buffer_like(p)
-                if momentum > 0:
-                    state["momentum_buffer"] = _buffer_like(p)
-                if centered:
-                    state["grad_avg"] = _buffer_like(p)
+        buffers = (("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+                   + (("grad_avg",) if centered else ()))
+        for p, w, g, xp in self._grads(group, group["weight_decay"]):
+            state = self._lazy_state(p, buffers)
             _advance(state["step"])
-            w = _real(p._data)
-            xp = backend.xp_of(w)
-            g = self._effective_grad(w, _real(p.grad._data), group["weight_decay"],
-                                     group["maximize"])
             v = _real(state["square_avg"]._data)
             tmp = self._scratch(w, 1)
-            xp.multiply(v, alpha, out=v)
-            xp.multiply(g, 1 - alpha, out=tmp)
-            xp.multiply(tmp, g, out=tmp)
-            xp.add(v, tmp, out=v)
+            _ema_square_(xp, v, g, alpha, tmp)
             _bump(state["square_avg"])
             if centered:
                 a = _real(state["grad_avg"]._data)
-                weight = 1 - alpha
-                xp.subtract(g, a, out=tmp)
-                if weight < 0.5:
-                    xp.multiply(tmp, weight, out=tmp)
-                    xp.add(a, tmp, out=a)
-                else:
-                    xp.multiply(tmp, 1 - weight, out=tmp)
-                    xp.subtract(g, tmp, out=a)
+                _lerp_(xp, a, g, 1 - alpha, tmp)
                 _bump(state["grad_avg"])
                 xp.multiply(a, a, out=tmp)
                 xp.subtract(v, tmp, out=tmp)
@@ -132,8 +92,6 @@ class RMSprop(Optimizer):
                 xp.multiply(buf, momentum, out=buf)
                 xp.add(buf, tmp, out=buf)
                 _bump(buf_t)
-                xp.multiply(buf, -lr, out=tmp)
+                self._finish(xp, p, w, buf, -lr, tmp)
             else:
-                xp.multiply(tmp, -lr, out=tmp)
-            xp.add(w, tmp, out=w)
-            _bump(p)
+                self._finish(xp, p, w, tmp, -lr, tmp)

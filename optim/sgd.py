@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import autograd
-from autograd import backend
-
-from .optimizer import (
-    Optimizer,
-    ParamsT,
-    _buffer_like,
-    _bump,
-    _check,
-    _no_differentiable,
-    _real,
-)
+from ._elementwise import _check_nonnegative, _ElementwiseOptimizer
+from .optimizer import ParamsT, _buffer_like, _bump, _no_differentiable, _real
 
 __all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+class SGD(_ElementwiseOptimizer):
     r"""Stochastic gradient descent (PyTorch's algorithm, updated in place).
 
     For each parameter with a gradient, ``g = ±grad + weight_decay * p``; with momentum
@@ -55,9 +44,7 @@ class SGD(Optimizer):
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
                  maximize: bool = False, foreach: bool | None = None,
                  differentiable: bool = False, fused: bool | None = None) -> None:
-        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
-        _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
-        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         _no_differentiable(differentiable)
         defaults = {
             "lr": lr, "momentum": momentum, "dampening": dampening,
@@ -68,41 +55,12 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns ``closure()``'s loss.
-
-        Example:
-            >>> import autograd, optim
-            >>> w = autograd.tensor([3.0], requires_grad=True)
-            >>> opt = optim.SGD([w], lr=0.5)
-            >>> def closure():
-            ...     opt.zero_grad()
-            ...     loss = (w * w).sum()
-            ...     loss.backward()
-            ...     return loss
-            >>> float(opt.step(closure)), w.tolist()
-            (9.0, [0.0])
-        """
-        loss = self._closure_loss(closure)
-        with autograd.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
-        wd = group["weight_decay"]
         momentum = group["momentum"]
         dampening = group["dampening"]
         nesterov = group["nesterov"]
-        maximize = group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            w = _real(p._data)
-            g = _real(p.grad._data)
-            xp = backend.xp_of(w)
-            g = self._effective_grad(w, g, wd, maximize)
+        for p, w, g, xp in self._grads(group, group["weight_decay"]):
             if momentum != 0:
                 state = self.state[p]
                 buf_t = state.get("momentum_buffer")
@@ -128,7 +86,4 @@ class SGD(Optimizer):
                     g = tmp
                 else:
                     g = buf
-            tmp = self._scratch(w, 1)
-            xp.multiply(g, -lr, out=tmp)
-            xp.add(w, tmp, out=w)
-            _bump(p)
+            self._finish(xp, p, w, g, -lr, self._scratch(w, 1))

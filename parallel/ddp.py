@@ -257,22 +257,7 @@ class _Join:
         ddp = self.ddp
         if ddp.broadcast_buffers:
             ddp._sync_buffers()
-        red = ddp.reducer
-        for b in red.buckets:
-            zeros = b.xp.zeros(b.numel, dtype=b.dtype)
-            if red.comm_hook is not None:
-                state, hook = red.comm_hook
-                from .reducer import GradBucket
-
-                saved = b.buffer
-                b.buffer = zeros
-                hook(state, GradBucket(b, [red.params[i] for i in b.params],
-                                       b.index == len(red.buckets) - 1)).wait()
-                b.buffer = saved
-            else:
-                self.comm.allreduce(zeros, ReduceOp.SUM)
-        if red.find_unused:
-            red._global_used_shadow()
+        ddp.reducer.shadow_reduce()
 
     def _sync_final_model(self) -> None:
         """Everyone takes the model of the rank that trained the most steps."""

@@ -65,6 +65,14 @@ class _Broadcast(Function):
         return _wrap(g), None, None
 
 
+def _check_dim0_divides(inp: Any, pg: ProcessGroup, api: str) -> None:
+    """Ops that split dim 0 into one chunk per rank need it to divide evenly."""
+    if inp.shape[0] % pg.size():
+        raise ValueError(
+            f"{api}: dim 0 ({inp.shape[0]}) must divide by the world size ({pg.size()})"
+        )
+
+
 class _AllGather(Function):
     """Concatenate along dim 0; the gradient is this rank's slice of the summed grads."""
 
@@ -88,11 +96,7 @@ class _ReduceScatter(Function):
     def forward(ctx: Any, x: Tensor, pg: ProcessGroup) -> Tensor:
         ctx.pg = pg
         inp = _contig(x)
-        if inp.shape[0] % pg.size():
-            raise ValueError(
-                f"reduce_scatter_tensor: dim 0 ({inp.shape[0]}) must divide by the world size "
-                f"({pg.size()})"
-            )
+        _check_dim0_divides(inp, pg, "reduce_scatter_tensor")
         out = backend.xp_of(inp).empty((inp.shape[0] // pg.size(),) + inp.shape[1:], dtype=inp.dtype)
         pg.comm.reduce_scatter(inp, out, ReduceOp.SUM)
         return _wrap(out)
@@ -107,10 +111,7 @@ class _AllToAll(Function):
     def forward(ctx: Any, x: Tensor, pg: ProcessGroup) -> Tensor:
         ctx.pg = pg
         inp = _contig(x)
-        if inp.shape[0] % pg.size():
-            raise ValueError(
-                f"all_to_all_single: dim 0 ({inp.shape[0]}) must divide by the world size ({pg.size()})"
-            )
+        _check_dim0_divides(inp, pg, "all_to_all_single")
         out = backend.xp_of(inp).empty_like(inp)
         pg.comm.alltoall(inp, out)
         return _wrap(out)

@@ -36,7 +36,7 @@ class Bucket:
     """A group of parameters reduced by one collective."""
 
     def __init__(self, index: int, params: list[int], shapes: list[tuple], dtype: Any,
-                 xp: Any, own: bool) -> None:
+                 xp: Any, own: bool, store: Any = None) -> None:
         self.index = index
         self.params = params  # parameter indices, in the order they sit in the buffer
         self.own = own
@@ -53,7 +53,8 @@ class Bucket:
         self.numel = pos
         # packed buckets own a persistent flat buffer; an own bucket's buffer is the
         # parameter's gradient array of the current step
-        self.store: Any = None if own else xp.zeros(pos, dtype=dtype)
+        self.store: Any = None if own else (store if store is not None else xp.zeros(pos, dtype=dtype))
+        self.shm_offset = -1  # byte offset in the shared window, when there is one
         self.buffer: Any = self.store
         self.fresh = False  # buffer replaced for this step (autograd.grad capture)
         self.pending = len(params)
@@ -103,7 +104,8 @@ class Reducer:
         self.expect_finalize = False
         self.steps = 0
         self.wait_seconds = 0.0  # end-of-backward time: waiting on reductions + averaging
-        self._build_buckets(bucket_cap_mb, own_bytes)
+        self.shm = self._shared_window(params, bucket_cap_mb)
+        self._build_buckets(bucket_cap_mb, own_bytes if self.shm is None else 1 << 62)
         self._reset()
         self._handles: list[Any] = []
         me = weakref.ref(self)
@@ -112,6 +114,19 @@ class Reducer:
             self._handles.append(p.register_hook(_grad_hook(me, i)))
 
     # ------------------------------------------------------------------ layout
+    def _shared_window(self, params: list[Tensor], cap_mb: float) -> Any:
+        """On one machine over MPI, every bucket lives in a shared-memory window and is
+        reduced through it (all parameters packed: no bucket of its own)."""
+        make = getattr(self.comm, "shared_window", None)
+        if make is None or any(backend.xp_of(p._data) is not backend.numpy for p in params):
+            return None
+        from .comm.shm import ALIGN
+
+        total = sum(-(-p._data.nbytes // ALIGN) * ALIGN for p in params) + ALIGN * (len(params) + 1)
+        window = make(total)
+        self._shm_next = 0
+        return window
+
     def _build_buckets(self, cap_mb: float, own_bytes: int) -> None:
         cap = int(cap_mb * 1024 * 1024)
         order = list(range(len(self.params)))[::-1]
@@ -143,8 +158,19 @@ class Reducer:
 
     def _add_bucket(self, idx: list[int], own: bool) -> None:
         p0 = self.params[idx[0]]._data
+        store = offset = None
+        if self.shm is not None and not own:
+            from .comm.shm import ALIGN
+
+            numel = sum(self.params[i]._data.size for i in idx)
+            offset = self._shm_next
+            store = self.shm.view(self.shm.rank, p0.dtype, offset, numel)
+            store[...] = 0
+            self._shm_next += -(-numel * p0.dtype.itemsize // ALIGN) * ALIGN
         b = Bucket(len(self.buckets), idx, [tuple(self.params[i].shape) for i in idx], p0.dtype,
-                   backend.xp_of(p0), own)
+                   backend.xp_of(p0), own, store)
+        if offset is not None:
+            b.shm_offset = offset
         for slot, i in enumerate(idx):
             self.where[i] = (b.index, slot)
             if not own:
@@ -210,8 +236,14 @@ class Reducer:
             if b.work is not None:
                 b.work.is_completed()
 
+    def _shm_active(self) -> bool:
+        return self.shm is not None and self.comm_hook is None and not self.capturing
+
     def _launch(self, b: Bucket) -> None:
         b.launched = True
+        if self._shm_active():
+            b.work = None  # reduced through the shared window at the end of backward
+            return
         if self.comm_hook is not None:
             state, hook = self.comm_hook
             params = [self.params[i] for i in b.params]
@@ -248,12 +280,17 @@ class Reducer:
                 used = self._global_used()
             scale = 1.0 / self.comm.size
             start = time.perf_counter()
-            for b in self.buckets:
-                b.work.wait()  # type: ignore[union-attr]
-                if self.comm_hook is None and self.comm.size > 1:
-                    b.xp.multiply(b.buffer, scale, out=b.buffer)
-                if not self.capturing:
+            if self._shm_active():
+                self.shm.reduce_scale(self._shm_parts(), scale)
+                for b in self.buckets:
                     self._publish(b, used)
+            else:
+                for b in self.buckets:
+                    b.work.wait()  # type: ignore[union-attr]
+                    if self.comm_hook is None and self.comm.size > 1:
+                        b.xp.multiply(b.buffer, scale, out=b.buffer)
+                    if not self.capturing:
+                        self._publish(b, used)
             self.wait_seconds += time.perf_counter() - start
             self.steps += 1
         finally:
@@ -274,6 +311,31 @@ class Reducer:
                 p._grad = _wrap(arr)
             else:
                 g._vc[0] += 1
+
+    def _shm_parts(self) -> list[tuple[Any, int, int]]:
+        return [(b.dtype, b.shm_offset, b.numel) for b in self.buckets]
+
+    def shadow_reduce(self) -> None:
+        """A joined rank's part of one step's reductions: zeros for every bucket, in the
+        same collectives, in the same order, as ``finalize`` on the active ranks."""
+        if self._shm_active():
+            if self.find_unused:
+                self._global_used_shadow()
+            for b in self.buckets:
+                b.store[...] = 0
+            self.shm.reduce_scale(self._shm_parts(), 1.0 / self.comm.size)
+            return
+        for b in self.buckets:
+            zeros = b.xp.zeros(b.numel, dtype=b.dtype)
+            if self.comm_hook is not None:
+                state, hook = self.comm_hook
+                saved = b.buffer
+                b.buffer = zeros
+                hook(state, GradBucket(b, [self.params[i] for i in b.params],
+                                       b.index == len(self.buckets) - 1)).wait()
+                b.buffer = saved
+            else:
+                self.comm.allreduce(zeros, ReduceOp.SUM)
 
     def _global_used(self) -> Any:
         flags = backend.numpy.array(self.ready, dtype=backend.numpy.int32)

@@ -16,12 +16,13 @@ Example:
 
 from __future__ import annotations
 
+from numbers import Number
 from typing import Any
 
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .utils import lazy_property
+from .utils import broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -95,6 +96,20 @@ class Distribution:
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         """A distribution with parameters broadcast to ``batch_shape`` (no copies)."""
         raise RuntimeError(f"{type(self).__name__} does not define expand()")
+
+    def _expanded(self, new: Any, batch_shape: Any, event_shape: Any = ()) -> Any:
+        """Finish an ``expand``: ``new`` (parameters already set) gets the shapes and this
+        distribution's validation setting (its parameters were checked here)."""
+        Distribution.__init__(new, tuple(batch_shape), event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _expand_params(self, cls: type, batch_shape: Any, _instance: Any, *names: str) -> Any:
+        """``expand`` for a distribution of same-shaped parameters ``names``."""
+        new = self._get_checked_instance(cls, _instance)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(*batch_shape))
+        return self._expanded(new, batch_shape)
 
     # ----------------------------------------------------------------- contract
     @property
@@ -191,3 +206,17 @@ class Distribution:
             v = self.__dict__[p]
             parts.append(f"{p}: {v if v.numel() == 1 else tuple(v.shape)}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class _LocScale(Distribution):
+    """Base of the real-valued location-scale families (Normal, Gumbel): ``loc`` and
+    ``scale`` (positive) broadcast together give the batch shape; ``rsample`` exists."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        batch = () if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.shape
+        super().__init__(batch, validate_args=validate_args)

@@ -11,40 +11,23 @@ Example:
 from __future__ import annotations
 
 import math
-from numbers import Number
 from typing import Any
 
 from .. import backend
 from ..random import rand
 from ..tensor import Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, euler_constant
+from .distribution import _LocScale
+from .utils import euler_constant
 
 __all__ = ["Gumbel"]
 
 
-class Gumbel(Distribution):
+class Gumbel(_LocScale):
     """``Gumbel(loc, scale)``: density ``exp(-(z + e^{-z})) / scale`` with
     ``z = (x - loc) / scale``; ``rsample`` is ``loc - scale log(-log u)``, u ~ U(0, 1)."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch = () if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.shape
-        super().__init__(batch, validate_args=validate_args)
-
     def expand(self, batch_shape: Any, _instance: Any = None) -> Gumbel:
-        new = self._get_checked_instance(Gumbel, _instance)
-        batch_shape = tuple(batch_shape)
-        new.loc = self.loc.expand(*batch_shape)
-        new.scale = self.scale.expand(*batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Gumbel, batch_shape, _instance, "loc", "scale")
 
     @property
     def mean(self) -> Tensor:

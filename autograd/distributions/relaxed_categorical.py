@@ -54,9 +54,7 @@ class ExpRelaxedCategorical(Distribution):
         new = self._get_checked_instance(ExpRelaxedCategorical, _instance)
         new.temperature = self.temperature
         new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, tuple(batch_shape), self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape, self._event_shape)
 
     @property
     def param_shape(self) -> tuple:
@@ -110,9 +108,7 @@ class RelaxedOneHotCategorical(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = None) -> RelaxedOneHotCategorical:
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
         new.base_dist = self.base_dist.expand(batch_shape)
-        Distribution.__init__(new, tuple(batch_shape), self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(new, batch_shape, self._event_shape)
 
     @property
     def temperature(self) -> Tensor:

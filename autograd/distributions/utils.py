@@ -39,6 +39,17 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
     return tuple(broadcast_tensors(*tensors))
 
 
+def _expand_probs_or_logits(dist: Any, new: Any, shape: tuple) -> None:
+    """Set ``new``'s ``probs`` and/or ``logits`` (those ``dist`` holds, not the lazy other
+    one) to ``dist``'s expanded to ``shape``; ``new._param`` is the one given."""
+    if "probs" in dist.__dict__:
+        new.probs = dist.probs.expand(*shape)
+        new._param = new.probs
+    if "logits" in dist.__dict__:
+        new.logits = dist.logits.expand(*shape)
+        new._param = new.logits
+
+
 def _eps(dtype: Any) -> float:
     return float(backend.numpy.finfo(dtype).eps)
 

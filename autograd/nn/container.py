@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..tensor import Tensor
@@ -29,6 +29,54 @@ def _index(idx: Any, n: int, kind: str) -> int:
     if not -n <= idx < n:
         raise IndexError(f"index {idx} is out of range for {kind} of length {n}")
     return idx % n
+
+
+def _pairs(items: Iterable, owner: str, value_name: str) -> Iterator[Any]:
+    """The ``(key, value)`` pairs of an ``update`` argument, each checked as it comes."""
+    for j, pair in enumerate(items):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(
+                f"{owner} update sequence element #{j} should be a (key, {value_name}) pair, "
+                f"got {pair!r}"
+            )
+        yield pair
+
+
+def _entries_repr(entries: Iterable[tuple[Any, Any]]) -> str:
+    """ParameterList/ParameterDict's ``extra_repr``: one line per ``(key, value)``."""
+    lines = []
+    for k, p in entries:
+        if isinstance(p, Tensor):
+            size = "x".join(str(s) for s in p.shape)
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)
+
+
+class _KeyedContainer(Module):
+    """The mapping protocol ModuleDict and ParameterDict share, over the ordered dict
+    ``_key_store()`` whose keys are theirs."""
+
+    _key_store: Callable[[], dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self._key_store())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._key_store())
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._key_store()
+
+    def keys(self) -> Any:
+        return self._key_store().keys()
+
+    def pop(self, key: str) -> Any:
+        v = self[key]
+        del self[key]
+        return v
 
 
 class Sequential(Module):
@@ -223,7 +271,7 @@ class ModuleList(Module):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class ModuleDict(_KeyedContainer):
     """An ordered dict of modules, registered under their keys.
 
     Example:
@@ -247,25 +295,11 @@ class ModuleDict(Module):
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._modules
+    def _key_store(self) -> dict[str, Any]:
+        return self._modules
 
     def clear(self) -> None:
         self._modules.clear()
-
-    def pop(self, key: str) -> Module:
-        v = self[key]
-        del self[key]
-        return v
-
-    def keys(self) -> Any:
-        return self._modules.keys()
 
     def items(self) -> Any:
         return self._modules.items()
@@ -278,13 +312,8 @@ class ModuleDict(Module):
             for k, m in modules.items():
                 self[k] = m
             return
-        for j, pair in enumerate(modules):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise ValueError(
-                    f"ModuleDict update sequence element #{j} should be a (key, module) pair, "
-                    f"got {pair!r}"
-                )
-            self[pair[0]] = pair[1]
+        for key, module in _pairs(modules, "ModuleDict", "module"):
+            self[key] = module
 
 
 def _as_parameter(value: Any) -> Any:
@@ -345,18 +374,10 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size = "x".join(str(s) for s in p.shape)
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _entries_repr(enumerate(self))
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedContainer):
     """An ordered dict of parameters (plain tensors are wrapped in Parameter).
 
     Example:
@@ -384,17 +405,8 @@ class ParameterDict(Module):
         del self._keys[key]
         delattr(self, key)
 
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._keys
-
-    def keys(self) -> Any:
-        return self._keys.keys()
+    def _key_store(self) -> dict[str, Any]:
+        return self._keys
 
     def items(self) -> Any:
         return ((k, self[k]) for k in self._keys)
@@ -405,32 +417,14 @@ class ParameterDict(Module):
     def get(self, key: str, default: Any = None) -> Any:
         return self[key] if key in self else default
 
-    def pop(self, key: str) -> Any:
-        v = self[key]
-        del self[key]
-        return v
-
     def clear(self) -> None:
         for k in list(self._keys):
             del self[k]
 
     def update(self, parameters: Any) -> None:
         items = parameters.items() if isinstance(parameters, Mapping) else parameters
-        for j, pair in enumerate(items):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise ValueError(
-                    f"ParameterDict update sequence element #{j} should be a (key, value) pair, "
-                    f"got {pair!r}"
-                )
-            self[pair[0]] = pair[1]
+        for key, value in _pairs(items, "ParameterDict", "value"):
+            self[key] = value
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in self.items():
-            if isinstance(p, Tensor):
-                size = "x".join(str(s) for s in p.shape)
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return _entries_repr(self.items())

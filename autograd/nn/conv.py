@@ -14,13 +14,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..creation import empty
 from ..ops.pad import pad as _pad
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from .linear import _weight_and_bias
 from .module import Module
-from .parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
@@ -88,11 +87,7 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(empty(shape, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, out_channels, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -39,6 +39,17 @@ class Identity(Module):
         return input
 
 
+def _weight_and_bias(m: Module, shape: tuple, out_features: int, bias: bool, device: Any,
+                     dtype: Any) -> None:
+    """Register ``m.weight`` (uninitialised, of ``shape``) and ``m.bias`` (of
+    ``out_features``, or ``None`` without ``bias``)."""
+    m.weight = Parameter(empty(shape, device=device, dtype=dtype))
+    if bias:
+        m.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+    else:
+        m.register_parameter("bias", None)
+
+
 class Linear(Module):
     """``y = x Wᵀ + b`` with W of shape (out_features, in_features).
 
@@ -55,11 +66,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in_features), device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -93,12 +100,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in1_features, in2_features), device=device,
-                                      dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,
+                         device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

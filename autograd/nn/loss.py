@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..tensor import Tensor
 from . import functional as F
 from .functional.loss import _legacy
@@ -38,6 +40,20 @@ class _WeightedLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.weight: Tensor | None
+
+
+class _PairMarginLoss(_Loss):
+    """A margin loss of two inputs and a ±1 target: ``forward`` calls ``_loss``."""
+
+    _loss: Callable[..., Tensor]
+
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return self._loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
@@ -256,7 +272,7 @@ class GaussianNLLLoss(_Loss):
                                    reduction=self.reduction)
 
 
-class MarginRankingLoss(_Loss):
+class MarginRankingLoss(_PairMarginLoss):
     """max(0, -y (x1 - x2) + margin).
 
     Example:
@@ -266,14 +282,7 @@ class MarginRankingLoss(_Loss):
         0.0
     """
 
-    def __init__(self, margin: float = 0.0, size_average: bool | None = None,
-                 reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
-                                     reduction=self.reduction)
+    _loss = staticmethod(F.margin_ranking_loss)
 
 
 class HingeEmbeddingLoss(_Loss):
@@ -324,7 +333,7 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
                                              reduction=self.reduction)
 
 
-class CosineEmbeddingLoss(_Loss):
+class CosineEmbeddingLoss(_PairMarginLoss):
     """1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1.
 
     Example:
@@ -335,14 +344,7 @@ class CosineEmbeddingLoss(_Loss):
         0.0
     """
 
-    def __init__(self, margin: float = 0.0, size_average: bool | None = None,
-                 reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
-                                       reduction=self.reduction)
+    _loss = staticmethod(F.cosine_embedding_loss)
 
 
 class TripletMarginLoss(_Loss):

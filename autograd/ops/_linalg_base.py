@@ -223,69 +223,86 @@ class Inv(Op):
 
 
 class VectorNorm(Op):
-    """``(sum |x|^ord)^(1/ord)`` over ``dims`` (``ord`` in {inf, -inf, 0} as limits)."""
+    """``(sum |x|^p)^(1/p)`` over ``dims`` (``p`` in {inf, -inf, 0} as limits), for
+    ``linalg.vector_norm`` and ``autograd.norm``.
+
+    Gradients follow PyTorch's subgradient choices: 0 where the norm is 0 (p >= 1) or
+    where an element is 0 (p < 1); inf-norm ties (NaNs included) share the gradient
+    evenly. The p = 0 count has no gradient (``None``, as ``linalg.vector_norm``), or a
+    zero one with ``zero_count_grad`` (as ``autograd.norm`` has always given)."""
 
     saved_inputs = (0,)
     save_output = True
 
     @staticmethod
-    def forward(ctx: Any, x: Any, ord: float, dims: tuple, keepdim: bool) -> Any:
-        ctx.ord, ctx.dims, ctx.keepdim = ord, dims, keepdim
+    def forward(ctx: Any, x: Any, p: float, dims: tuple, keepdim: bool,
+                zero_count_grad: bool = False) -> Any:
+        ctx.p, ctx.dims, ctx.keepdim, ctx.zero_count_grad = p, dims, keepdim, zero_count_grad
         xp = backend.xp_of(x)
         a = xp.abs(x)
-        if ord == 2:
-            return xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
-        if ord == math.inf:
-            return xp.max(a, axis=dims, keepdims=keepdim)
-        if ord == -math.inf:
-            return xp.min(a, axis=dims, keepdims=keepdim)
-        if ord == 0:
-            return xp.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
-        if ord == 1:
-            return xp.sum(a, axis=dims, keepdims=keepdim)
-        return xp.sum(a ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+        kw = {"axis": dims, "keepdims": keepdim}
+        if p == math.inf:
+            return xp.amax(a, **kw)
+        if p == -math.inf:
+            return xp.amin(a, **kw)
+        if p == 0:
+            return (a != 0).sum(**kw).astype(a.dtype)
+        if p == 1:
+            return a.sum(**kw)
+        if p == 2:
+            return xp.sqrt((a * a).sum(**kw))
+        with backend.numpy.errstate(divide="ignore", over="ignore"):
+            return (a ** p).sum(**kw) ** (1.0 / p)
 
     @staticmethod
-    def _local(ctx: Any, x: Tensor, out: Tensor) -> Tensor | None:
-        """d out / d x elementwise (broadcast against ``x``), ``out`` in keepdim form."""
+    def _deriv(ctx: Any) -> Tensor | None:
+        """d norm / d x, shaped like x (written with Tensor ops: differentiable again);
+        ``None`` for a p = 0 count without ``zero_count_grad``."""
         from .binary import where
-        from .compare import sign
+        from .reduce import expand_back
 
-        xp = backend.xp_of(x._data)
-        p = ctx.ord
+        x, out = ctx.saved_tensors
+        p = ctx.p
+        xd = x._data
+        xp = backend.xp_of(xd)
+        nrm = expand_back(out, xd.shape, ctx.dims, ctx.keepdim)
         if p == 0:
-            return None
-        sgn = sign(x)
+            return _wrap(xp.zeros_like(xd)) if ctx.zero_count_grad else None
+        sgn = _wrap(xp.sign(xd))
         if p == 1:
             return sgn
-        if p in (math.inf, -math.inf):
-            hit = xp.abs(x._data) == out._data
-            return sgn * _wrap((hit / hit.sum(axis=ctx.dims, keepdims=True)).astype(x._data.dtype))
-        nonzero = _wrap((out._data != 0).astype(x._data.dtype))
-        safe_out = where(out == 0, 1.0, out)
+        if math.isinf(p):  # like amax/amin of |x|: ties share evenly
+            od = nrm._data
+            mask = (xp.abs(xd) == od) | (xp.isnan(xd) & xp.isnan(od))
+            w = mask.astype(xd.dtype)
+            return _wrap(xp.sign(xd) * w / w.sum(axis=ctx.dims, keepdims=True))
+        zero_norm = _wrap(nrm._data == 0)
+        safe_norm = where(zero_norm, 1.0, nrm)
         if p == 2:
-            return x / safe_out * nonzero
-        safe_abs = where(x == 0, 1.0, x.abs())
-        return sgn * (safe_abs / safe_out) ** (p - 1) * nonzero
-
-    @staticmethod
-    def _keep(ctx: Any, t: Tensor, in_shape: tuple) -> Tensor:
-        if ctx.keepdim:
-            return t
-        return t.reshape(tuple(1 if i in ctx.dims else s for i, s in enumerate(in_shape)))
+            return where(zero_norm, 0.0, x / safe_norm)
+        zero_x = _wrap(xd == 0)
+        ax = where(zero_x, 1.0, x.abs())
+        if p < 1:  # |x|^(p-1) blows up at 0: those elements get 0
+            return where(zero_x, 0.0, sgn * ax ** (p - 1) * nrm ** (1 - p))
+        if p < 2:
+            scaled = where(zero_x, 0.0, sgn * ax ** (p - 1))
+        else:
+            scaled = x * ax ** (p - 2)
+        return where(zero_norm, 0.0, scaled / safe_norm ** (p - 1))
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, out = ctx.saved_tensors
-        local = VectorNorm._local(ctx, x, VectorNorm._keep(ctx, out, x.shape))
-        if local is None:
-            return None, None, None, None
-        return VectorNorm._keep(ctx, grad_out, x.shape) * local, None, None, None
+        from .reduce import expand_back
+
+        d = VectorNorm._deriv(ctx)
+        if d is None:
+            return None, None, None, None, None
+        gx = expand_back(grad_out, d._data.shape, ctx.dims, ctx.keepdim) * d
+        return gx, None, None, None, None
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor, *_: Any) -> Tensor | None:
-        x = ctx.saved_tensors[0]
-        local = VectorNorm._local(ctx, x, VectorNorm._keep(ctx, ctx._fw_out, x.shape))
-        if local is None:
-            return None
-        return (local * tx).sum(ctx.dims, keepdim=ctx.keepdim)
+        from .reduce import Sum
+
+        d = VectorNorm._deriv(ctx)
+        return None if d is None else Sum.apply(tx * d, ctx.dims, ctx.keepdim, None)

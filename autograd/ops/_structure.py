@@ -140,38 +140,36 @@ def trace(x: Tensor) -> Tensor:
     return Diagonal.apply(x, 0, 0, 1).sum()
 
 
-class Tril(Op):
+class _Triangle(Op):
+    """Keep one triangle of the last two dims (``xp.<_part>(x, k)``), zero the rest: a
+    linear projection, so its backward and jvp are itself."""
+
+    _part: str
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, k: int) -> Any:
+        ctx.k = k
+        return getattr(backend.xp_of(x), cls._part)(x, k)
+
+    @classmethod
+    def backward(cls, ctx: Any, grad_out: Tensor) -> tuple:
+        return cls.apply(grad_out, ctx.k), None
+
+    @classmethod
+    def jvp(cls, ctx: Any, tx: Tensor, _: Any) -> Tensor:
+        return cls.apply(tx, ctx.k)
+
+
+class Tril(_Triangle):
     """Lower triangle (on and below diagonal ``k``) of the last two dims."""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, k: int) -> Any:
-        ctx.k = k
-        return backend.xp_of(x).tril(x, k)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        return Tril.apply(grad_out, ctx.k), None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
-        return Tril.apply(tx, ctx.k)
+    _part = "tril"
 
 
-class Triu(Op):
+class Triu(_Triangle):
     """Upper triangle (on and above diagonal ``k``) of the last two dims."""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, k: int) -> Any:
-        ctx.k = k
-        return backend.xp_of(x).triu(x, k)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        return Triu.apply(grad_out, ctx.k), None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
-        return Triu.apply(tx, ctx.k)
+    _part = "triu"
 
 
 def tril(x: Tensor, diagonal: int = 0) -> Tensor:

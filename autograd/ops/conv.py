@@ -197,6 +197,16 @@ def _add(a: Tensor | None, b: Tensor | None) -> Tensor | None:
     return a if b is None else b if a is None else a + b
 
 
+def _bilinear_jvp(op: Any, ctx: Any, t0: Tensor | None, t1: Tensor | None,
+                  *shape: tuple) -> Tensor:
+    """The jvp of an op bilinear in its two saved inputs ``(u, v)``:
+    ``op(t0, v) + op(u, t1)`` (a ``None`` tangent drops its term)."""
+    u, v = ctx.saved_tensors
+    a = op.apply(t0, v, ctx.geom, *shape) if t0 is not None else None
+    b = op.apply(u, t1, ctx.geom, *shape) if t1 is not None else None
+    return _add(a, b)
+
+
 class Conv2d(Op):
     """``out[n, o] = sum_{c in group(o), i, j} w[o, c, i, j] * xpad[n, c, s*p + d*i, ...]``."""
 
@@ -217,10 +227,7 @@ class Conv2d(Op):
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor | None, tw: Tensor | None, _: Any) -> Tensor:
-        x, w = ctx.saved_tensors
-        a = Conv2d.apply(tx, w, ctx.geom) if tx is not None else None
-        b = Conv2d.apply(x, tw, ctx.geom) if tw is not None else None
-        return _add(a, b)
+        return _bilinear_jvp(Conv2d, ctx, tx, tw)
 
 
 class ConvInputGrad(Op):
@@ -243,11 +250,7 @@ class ConvInputGrad(Op):
 
     @staticmethod
     def jvp(ctx: Any, tg: Tensor | None, tw: Tensor | None, *_: Any) -> Tensor:
-        g, w = ctx.saved_tensors
-        shape = ctx._fw_out.shape
-        a = ConvInputGrad.apply(tg, w, ctx.geom, shape) if tg is not None else None
-        b = ConvInputGrad.apply(g, tw, ctx.geom, shape) if tw is not None else None
-        return _add(a, b)
+        return _bilinear_jvp(ConvInputGrad, ctx, tg, tw, ctx._fw_out.shape)
 
 
 class ConvWeightGrad(Op):
@@ -270,11 +273,7 @@ class ConvWeightGrad(Op):
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor | None, tg: Tensor | None, *_: Any) -> Tensor:
-        x, g = ctx.saved_tensors
-        shape = ctx._fw_out.shape
-        a = ConvWeightGrad.apply(tx, g, ctx.geom, shape) if tx is not None else None
-        b = ConvWeightGrad.apply(x, tg, ctx.geom, shape) if tg is not None else None
-        return _add(a, b)
+        return _bilinear_jvp(ConvWeightGrad, ctx, tx, tg, ctx._fw_out.shape)
 
 
 # ----------------------------------------------------------------------------- unfold / fold

@@ -115,26 +115,15 @@ class GetItem(Op):
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         return IndexPut.apply(grad_out, ctx.in_shape, ctx._key), None
 
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
-        return GetItem.apply(tx, ctx._key)
+    @classmethod
+    def jvp(cls, ctx: Any, tx: Tensor, _: Any) -> Tensor:
+        return cls.apply(tx, ctx._key)
 
 
-class GetItemAdvanced(Op):
-    """``x[key]`` with tensors, lists or masks in the key: a copy."""
+class GetItemAdvanced(GetItem):
+    """``x[key]`` with tensors, lists or masks in the key: a copy (else as ``GetItem``)."""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, key: tuple) -> Any:
-        ctx.in_shape, ctx._key = x.shape, key
-        return _index(x, key)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        return IndexPut.apply(grad_out, ctx.in_shape, ctx._key), None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
-        return GetItemAdvanced.apply(tx, ctx._key)
+    is_view = False
 
 
 class IndexPut(Op):

@@ -1,6 +1,6 @@
 """``norm`` as ``torch.norm``: vector p-norms (any real p, inf, -inf, 0), the
-Frobenius norm and the nuclear norm (sum of singular values: ``autograd.linalg.svdvals``
-when that module exists, else the differentiable reduced SVD op defined here).
+Frobenius norm and the nuclear norm (sum of singular values), on the ``linalg`` ops
+(``VectorNorm`` of ``_linalg_base``, ``Svd`` of ``_decomp``).
 
 Gradients follow PyTorch's subgradient choices: 0 where the norm is 0 (p >= 1) or where
 an element is 0 (p < 1); inf-norm ties share the gradient evenly.
@@ -16,89 +16,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import backend
-from ..function import Op, _pack, fw_state
-from ..tensor import Tensor, _wrap
-from .reduce import Sum, _keepdim_shape, expand_back, reduce_dims
+from ..tensor import Tensor
+from ._decomp import Svd
+from ._linalg_base import VectorNorm
+from .reduce import Sum, _keepdim_shape, reduce_dims
 
 __all__ = ["norm"]
 
 
-def _where(cond: Any, x: Any, y: Any) -> Tensor:
-    from .binary import where
-
-    return where(cond, x, y)
-
-
-def _sgn(x: Tensor) -> Tensor:
-    return _wrap(backend.xp_of(x._data).sign(x._data))
-
-
 # ----------------------------------------------------------------------------- vector norms
-
-
-class VectorNorm(Op):
-    saved_inputs = (0,)
-    save_output = True
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, p: float, dims: tuple, keepdim: bool) -> Any:
-        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        xp = backend.xp_of(x)
-        a = xp.abs(x)
-        kw = {"axis": dims, "keepdims": keepdim}
-        if p == math.inf:
-            return xp.amax(a, **kw)
-        if p == -math.inf:
-            return xp.amin(a, **kw)
-        if p == 0:
-            return (x != 0).sum(**kw).astype(x.dtype)
-        if p == 1:
-            return a.sum(**kw)
-        if p == 2:
-            return xp.sqrt((a * a).sum(**kw))
-        with backend.numpy.errstate(divide="ignore", over="ignore"):
-            return (a ** p).sum(**kw) ** (1.0 / p)
-
-    @staticmethod
-    def _deriv(ctx: Any) -> Tensor:
-        """d norm / d x, shaped like x (written with Tensor ops: differentiable again)."""
-        x, out = ctx.saved_tensors
-        p = ctx.p
-        xd = x._data
-        xp = backend.xp_of(xd)
-        nrm = expand_back(out, xd.shape, ctx.dims, ctx.keepdim)
-        if p == 0:
-            return _wrap(xp.zeros_like(xd))
-        if p == 1:
-            return _sgn(x)
-        if math.isinf(p):  # like amax/amin of |x|: ties share evenly
-            od = nrm._data
-            mask = (xp.abs(xd) == od) | (xp.isnan(xd) & xp.isnan(od))
-            w = mask.astype(xd.dtype)
-            return _wrap(xp.sign(xd) * w / w.sum(axis=ctx.dims, keepdims=True))
-        zero_norm = _wrap(nrm._data == 0)
-        safe_norm = _where(zero_norm, 1.0, nrm)
-        if p == 2:
-            return _where(zero_norm, 0.0, x / safe_norm)
-        zero_x = _wrap(xd == 0)
-        ax = _where(zero_x, 1.0, x.abs())
-        if p < 1:  # |x|^(p-1) blows up at 0: those elements get 0
-            return _where(zero_x, 0.0, _sgn(x) * ax ** (p - 1) * nrm ** (1 - p))
-        if p < 2:
-            scaled = _where(zero_x, 0.0, _sgn(x) * ax ** (p - 1))
-        else:
-            scaled = x * ax ** (p - 2)
-        return _where(zero_norm, 0.0, scaled / safe_norm ** (p - 1))
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        d = VectorNorm._deriv(ctx)
-        return expand_back(grad_out, d._data.shape, ctx.dims, ctx.keepdim) * d, None, None, None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor, *_: Any) -> Tensor:
-        return Sum.apply(tx * VectorNorm._deriv(ctx), ctx.dims, ctx.keepdim, None)
 
 
 def _vector_norm(x: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
@@ -110,90 +36,7 @@ def _vector_norm(x: Tensor, p: float, dim: Any, keepdim: bool) -> Tensor:
         )
     if x._data.dtype.kind == "c":
         x = x.abs()
-    return VectorNorm.apply(x, float(p), dims, keepdim)
-
-
-# ----------------------------------------------------------------------------- SVD
-
-
-class Svd(Op):
-    """Reduced SVD ``A = U diag(S) Vh`` of (batched) real matrices. All three outputs
-    are differentiable (backward and jvp after Townsend, "Differentiating the singular
-    value decomposition"); assumes distinct, nonzero singular values."""
-
-    saved_inputs = ()
-
-    @staticmethod
-    def forward(ctx: Any, a: Any) -> Any:
-        u, s, vh = backend.xp_of(a).linalg.svd(a, full_matrices=False)
-        return u, s, vh
-
-    @classmethod
-    def apply(cls, a: Tensor) -> Any:  # type: ignore[override]
-        res = super().apply(a)
-        node = res[0].grad_fn
-        if node is not None and node._fn is cls:
-            # save all three outputs (Op saves only the first); they stay differentiable
-            node._saved = [_pack(node, t, fw_state.level < 0, i) for i, t in enumerate(res)]
-        return res
-
-    @staticmethod
-    def _f(s: Tensor) -> Tensor:
-        """``F[i, j] = 1 / (s_j^2 - s_i^2)`` off the diagonal, 0 on it."""
-        k = s._data.shape[-1]
-        eye = _wrap(backend.xp_of(s._data).eye(k, dtype=bool))
-        s2 = s * s
-        den = s2.unsqueeze(-2) - s2.unsqueeze(-1)
-        return _where(eye, 0.0, 1.0 / _where(eye, 1.0, den))
-
-    @staticmethod
-    def backward(ctx: Any, gu: Tensor, gs: Tensor, gvh: Tensor) -> Tensor:
-        u, s, vh = ctx.saved_tensors
-        m, n, k = u._data.shape[-2], vh._data.shape[-1], s._data.shape[-1]
-        v, gv = vh.mT, gvh.mT
-        f = Svd._f(s)
-        utgu = u.mT @ gu
-        vtgv = v.mT @ gv
-        eye = _wrap(backend.xp_of(s._data).eye(k, dtype=s._data.dtype))
-        inner = (f * (utgu - utgu.mT)) * s.unsqueeze(-2) + s.unsqueeze(-1) * (f * (vtgv - vtgv.mT))
-        inner = inner + gs.unsqueeze(-1) * eye
-        ga = u @ inner @ vh
-        if m > k:
-            ga = ga + ((gu - u @ utgu) / s.unsqueeze(-2)) @ vh
-        if n > k:
-            ga = ga + u @ ((gv - v @ vtgv) / s.unsqueeze(-2)).mT
-        return ga
-
-    @staticmethod
-    def jvp(ctx: Any, ta: Tensor) -> tuple:
-        u, s, vh = ctx._fw_out
-        m, n, k = u._data.shape[-2], vh._data.shape[-1], s._data.shape[-1]
-        v = vh.mT
-        f = Svd._f(s)
-        dp = u.mT @ ta @ v
-        eye = _wrap(backend.xp_of(s._data).eye(k, dtype=s._data.dtype))
-        ds = (dp * eye).sum(-1)
-        si, sj = s.unsqueeze(-1), s.unsqueeze(-2)
-        du = u @ (f * (dp * sj + si * dp.mT))
-        dv = v @ (f * (si * dp + dp.mT * sj))
-        if m > k:
-            du = du + (ta @ v - u @ dp) / sj
-        if n > k:
-            dv = dv + (ta.mT @ u - v @ dp.mT) / sj
-        return du, ds, dv.mT
-
-
-def _own_svdvals(a: Tensor) -> Tensor:
-    return Svd.apply(a)[1]
-
-
-def _svdvals() -> Any:
-    """``autograd.linalg.svdvals`` when that module is there, else this module's Svd."""
-    try:
-        from .. import linalg
-    except ImportError:
-        return _own_svdvals
-    return getattr(linalg, "svdvals", _own_svdvals)
+    return VectorNorm.apply(x, float(p), dims, keepdim, True)  # p = 0: a zero gradient
 
 
 def _nuclear(x: Tensor, dims: tuple, keepdim: bool) -> Tensor:
@@ -205,7 +48,7 @@ def _nuclear(x: Tensor, dims: tuple, keepdim: bool) -> Tensor:
     if x._data.size == 0:
         out = Sum.apply(xt, (nd - 2, nd - 1), False, None)
     else:
-        out = Sum.apply(_svdvals()(xt), (nd - 2,), False, None)
+        out = Sum.apply(Svd.apply(xt, False)[1], (nd - 2,), False, None)
     if keepdim:
         out = Reshape.apply(out, _keepdim_shape(x._data.shape, dims))
     return out

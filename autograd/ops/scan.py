@@ -85,6 +85,18 @@ def _rev_cumsum(t: Tensor, d: int) -> Tensor:
     return _flip(Cumsum.apply(_flip(t, d), d, None), d)
 
 
+def _cumulative(op: Any, x: Tensor, dim: Any, dtype: Any, name: str) -> Tensor:
+    """cumsum/cumprod: autocast to float32, integers accumulate in int64 (or ``dtype``),
+    and a 0-d tensor is its own scan."""
+    if _amp.active[0] and dtype is None:  # autocast: a float32 op
+        (x,) = _amp.autocast_fp32(x)
+    d = _scan_dim(x, dim, name)
+    x, acc = _int_to_long(x, dtype)
+    if d is None:
+        return x.to(acc) if acc is not None else x.clone()
+    return op.apply(x, d, acc)
+
+
 def _int_to_long(x: Tensor, dtype: Any) -> tuple[Tensor, Any]:
     if dtype is not None:
         return x.to(dtype), None
@@ -101,13 +113,7 @@ def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         >>> autograd.cumsum(autograd.tensor([[1, 2], [3, 4]]), dim=1).tolist()
         [[1, 3], [3, 7]]
     """
-    if _amp.active[0] and dtype is None:  # autocast: a float32 op
-        (x,) = _amp.autocast_fp32(x)
-    d = _scan_dim(x, dim, "cumsum")
-    x, acc = _int_to_long(x, dtype)
-    if d is None:
-        return x.to(acc) if acc is not None else x.clone()
-    return Cumsum.apply(x, d, acc)
+    return _cumulative(Cumsum, x, dim, dtype, "cumsum")
 
 
 # ----------------------------------------------------------------------------- cumprod
@@ -230,13 +236,7 @@ def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         >>> x.grad.tolist()
         [1.0, 8.0, 0.0]
     """
-    if _amp.active[0] and dtype is None:
-        (x,) = _amp.autocast_fp32(x)
-    d = _scan_dim(x, dim, "cumprod")
-    x, acc = _int_to_long(x, dtype)
-    if d is None:
-        return x.to(acc) if acc is not None else x.clone()
-    return Cumprod.apply(x, d, acc)
+    return _cumulative(Cumprod, x, dim, dtype, "cumprod")
 
 
 # ----------------------------------------------------------------------------- logcumsumexp

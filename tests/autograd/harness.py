@@ -51,6 +51,20 @@ class OpSpec:
                 for i, s in enumerate(self.shapes)]
 
 
+def away_from(points: list[float], lo: float = -2.0, hi: float = 2.0, gap: float = 0.1):
+    """A ``domain``: inputs in [lo, hi] that stay ``gap`` away from kinks (finite
+    differences)."""
+
+    def gen(rng: np.random.Generator, shape: tuple, index: int) -> np.ndarray:
+        x = rng.uniform(lo, hi, size=shape)
+        for p in points:
+            near = np.abs(x - p) < gap
+            x = np.where(near, p + np.sign(x - p + 1e-12) * gap * 2, x)
+        return x
+
+    return gen
+
+
 def _gen(spec: OpSpec, rng: np.random.Generator, shape: tuple, index: int) -> np.ndarray:
     if spec.make is not None:
         out = spec.make(rng, shape, index)

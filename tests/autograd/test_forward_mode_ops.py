@@ -397,7 +397,7 @@ def _defines(cls: type, name: str) -> bool:
 
 
 # abstract bases whose subclasses are the real ops
-ABSTRACT = {"Unary", "MultiOut", "TieSplit"}
+ABSTRACT = {"Unary", "MultiOut", "TieSplit", "_Triangle"}
 ALL_OPS = [c for c in _all_ops() if c.__name__ not in ABSTRACT]
 KNOWN_MISSING_JVP = {
     # core bug (autograd/function.py, reported): in-place on a view of a dual tensor

@@ -7,23 +7,10 @@ import numpy as np
 import pytest
 
 import autograd
-from tests.autograd.harness import OpSpec, params, run_spec
+from tests.autograd.harness import OpSpec, away_from, params, run_spec
 
 UNARY_SHAPES = [(), (4,), (2, 3)]
 BINARY_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2)), ((2, 3), ())]
-
-
-def away_from(points: list[float], lo: float = -2.0, hi: float = 2.0, gap: float = 0.1):
-    """Inputs in [lo, hi] that stay ``gap`` away from kinks (finite differences)."""
-
-    def gen(rng: np.random.Generator, shape: tuple, index: int) -> np.ndarray:
-        x = rng.uniform(lo, hi, size=shape)
-        for p in points:
-            near = np.abs(x - p) < gap
-            x = np.where(near, p + np.sign(x - p + 1e-12) * gap * 2, x)
-        return x
-
-    return gen
 
 
 UNARY = [

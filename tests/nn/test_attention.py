@@ -328,8 +328,10 @@ def test_encoder_stack_batch_first_causality_and_state_dict() -> None:
     mask = nn.Transformer.generate_square_subsequent_mask(6)
     out = enc(x, mask=mask)  # is_causal detected from the mask
     assert out.shape == (2, 6, 8)
-    out[:, 2].sum().backward()
-    assert np.all(x.grad.numpy()[:, 3:] == 0) and np.any(x.grad.numpy()[:, :3] != 0)
+    # a weighted sum: the plain sum through the final LayerNorm (weight 1) has a zero
+    # gradient in exact arithmetic, so only rounding noise would be seen
+    (out[:, 2] * autograd.arange(1.0, 9.0)).sum().backward()
+    assert np.all(x.grad.numpy()[:, 3:] == 0) and np.all(np.abs(x.grad.numpy()[:, :3]).sum(-1) > 1e-6)
 
 
 def test_transformer_layers_misc() -> None:

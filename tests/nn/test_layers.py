@@ -12,20 +12,13 @@ import pytest
 import autograd
 import autograd.nn.functional as F
 from autograd import nn
-from tests.autograd.harness import OpSpec, params, run_spec
+from tests.autograd.harness import OpSpec, away_from, params, run_spec
 
 SHAPES = [((4,),), ((2, 3),)]
 
 
-def away(points: list[float], lo: float = -3.0, hi: float = 3.0, gap: float = 0.05):
-    def gen(rng: np.random.Generator, shape: tuple, index: int) -> np.ndarray:
-        x = rng.uniform(lo, hi, size=shape)
-        for p in points:
-            near = np.abs(x - p) < gap
-            x = np.where(near, p + np.sign(x - p + 1e-12) * gap * 2, x)
-        return x
-
-    return gen
+def away(points: list[float]):
+    return away_from(points, -3.0, 3.0, 0.05)
 
 
 def np_erf(x: np.ndarray) -> np.ndarray:

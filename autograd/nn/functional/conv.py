@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...amp import autocast_mode as _amp
@@ -46,8 +47,11 @@ def _lift(vals: tuple, fill: int) -> tuple:
     return (fill,) + vals if len(vals) == 1 else vals
 
 
-def _conv(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
-          dilation: Any, groups: int, nd: int, op: str) -> Tensor:
+def _check_args(x: Tensor, w: Tensor, bias: Tensor | None, groups: int, nd: int, op: str,
+                w_out: str, w_in: str) -> tuple:
+    """The checks every convolution makes (after autocast): tensors, a batch dim, weight
+    rank (its layout named ``(<w_out>_channels, <w_in>_channels/groups, ...)``), dtypes,
+    groups. Returns ``(x, w, bias, unbatched, groups)``."""
     if _amp.active[0]:  # autocast: a lower-precision op
         x, w, bias = _amp.autocast_lower(x, w, bias)
     check_tensor(x, "input", op)
@@ -55,8 +59,8 @@ def _conv(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
     x, unbatched = batchify(x, nd, op)
     if w.ndim != nd + 2:
         raise RuntimeError(
-            f"{op}: expected weight to be {nd + 2}-dimensional (out_channels, in_channels/groups, "
-            f"*kernel_size), but got weight of size {list(w.shape)}"
+            f"{op}: expected weight to be {nd + 2}-dimensional ({w_out}_channels, "
+            f"{w_in}_channels/groups, *kernel_size), but got weight of size {list(w.shape)}"
         )
     check_same_dtype(op, x, w, "weight")
     check_same_dtype(op, x, bias, "bias")
@@ -64,6 +68,30 @@ def _conv(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
     groups = int(groups)
     if groups <= 0:
         raise RuntimeError(f"{op}: non-positive groups is not supported (got groups={groups})")
+    return x, w, bias, unbatched, groups
+
+
+def _run(apply: Callable, x: Tensor, w: Tensor, bias: Tensor | None, unbatched: bool, nd: int,
+         out_ch: int, geometry: tuple) -> Tensor:
+    """``apply(x, w, geom)`` on the 2-D form (1-D gets a unit height), plus the bias;
+    ``geometry`` is ``(kernel, stride, pads, dilation, groups)`` of the ``nd``-D op."""
+    kernel, stride, pads, dilation, groups = geometry
+    if nd == 1:
+        x = x.unsqueeze(2)
+        w = w.unsqueeze(2)
+        pads = ((0, 0),) + pads
+    geom = (_lift(kernel, 1), _lift(stride, 1), pads, _lift(dilation, 1), groups)
+    out = apply(x, w, geom)
+    if nd == 1:
+        out = out.squeeze(2)
+    if bias is not None:
+        out = out + bias.reshape((1, out_ch) + (1,) * nd)
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+          dilation: Any, groups: int, nd: int, op: str) -> Tensor:
+    x, w, bias, unbatched, groups = _check_args(x, w, bias, groups, nd, op, "out", "in")
     out_ch, in_per_group = w.shape[:2]
     if out_ch % groups:
         raise RuntimeError(
@@ -111,17 +139,8 @@ def _conv(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
             f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
             "actual input size"
         )
-    if nd == 1:
-        x = x.unsqueeze(2)
-        w = w.unsqueeze(2)
-        pads = ((0, 0),) + pads
-    geom = (_lift(kernel, 1), _lift(stride, 1), pads, _lift(dilation, 1), groups)
-    out = Conv2d.apply(x, w, geom)
-    if nd == 1:
-        out = out.squeeze(2)
-    if bias is not None:
-        out = out + bias.reshape((1, out_ch) + (1,) * nd)
-    return out.squeeze(0) if unbatched else out
+    return _run(Conv2d.apply, x, w, bias, unbatched, nd, out_ch,
+                (kernel, stride, pads, dilation, groups))
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
@@ -156,22 +175,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 def _conv_transpose(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padding: Any,
                     output_padding: Any, groups: int, dilation: Any, nd: int, op: str) -> Tensor:
-    if _amp.active[0]:
-        x, w, bias = _amp.autocast_lower(x, w, bias)
-    check_tensor(x, "input", op)
-    check_tensor(w, "weight", op)
-    x, unbatched = batchify(x, nd, op)
-    if w.ndim != nd + 2:
-        raise RuntimeError(
-            f"{op}: expected weight to be {nd + 2}-dimensional (in_channels, "
-            f"out_channels/groups, *kernel_size), but got weight of size {list(w.shape)}"
-        )
-    check_same_dtype(op, x, w, "weight")
-    check_same_dtype(op, x, bias, "bias")
-    check_float(x, op)
-    groups = int(groups)
-    if groups <= 0:
-        raise RuntimeError(f"{op}: non-positive groups is not supported (got groups={groups})")
+    x, w, bias, unbatched, groups = _check_args(x, w, bias, groups, nd, op, "in", "out")
     in_ch, out_per_group = w.shape[:2]
     if x.shape[1] != in_ch or in_ch % groups:
         raise RuntimeError(
@@ -208,17 +212,9 @@ def _conv_transpose(x: Tensor, w: Tensor, bias: Tensor | None, stride: Any, padd
             f"per channel {list(out_sp)} is too small; lower padding or raise stride/kernel size"
         )
     pads = tuple((p, p) for p in pad)
-    if nd == 1:
-        x = x.unsqueeze(2)
-        w = w.unsqueeze(2)
-        pads = ((0, 0),) + pads
-    geom = (_lift(kernel, 1), _lift(stride, 1), pads, _lift(dilation, 1), groups)
-    out = ConvInputGrad.apply(x, w, geom, (x.shape[0], out_ch) + _lift(out_sp, 1))
-    if nd == 1:
-        out = out.squeeze(2)
-    if bias is not None:
-        out = out + bias.reshape((1, out_ch) + (1,) * nd)
-    return out.squeeze(0) if unbatched else out
+    out_shape = (x.shape[0], out_ch) + _lift(out_sp, 1)
+    return _run(lambda x, w, geom: ConvInputGrad.apply(x, w, geom, out_shape),
+                x, w, bias, unbatched, nd, out_ch, (kernel, stride, pads, dilation, groups))
 
 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,

@@ -91,6 +91,15 @@ def _const(arr: Any) -> Tensor:
     return _wrap(arr)
 
 
+def _by_sign(target: Tensor, if_pos: Tensor, if_neg: Tensor, reduction: str) -> Tensor:
+    """The embedding losses' case split: ``if_pos`` where target is 1, ``if_neg`` where it
+    is -1, 0 elsewhere; reduced."""
+    t = target._data
+    pos = where(_const(t == 1), if_pos, 0.0)
+    neg = where(_const(t == -1), if_neg, 0.0)
+    return _reduce(pos + neg, reduction)
+
+
 # ----------------------------------------------------------------------------- regression
 
 
@@ -510,10 +519,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
         [0.25, 0.75]
     """
     reduction = _legacy(size_average, reduce, reduction)
-    t = target._data
-    pos = where(_const(t == 1), input, 0.0)
-    neg = where(_const(t == -1), _pw.relu(margin - input), 0.0)
-    return _reduce(pos + neg, reduction)
+    return _by_sign(target, input, _pw.relu(margin - input), reduction)
 
 
 @_fp32
@@ -571,10 +577,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     mag1 = (input1 * input1).sum(dim) + eps
     mag2 = (input2 * input2).sum(dim) + eps
     cos = prod / _pw.sqrt(mag1 * mag2)
-    t = target._data
-    pos = where(_const(t == 1), 1.0 - cos, 0.0)
-    neg = where(_const(t == -1), _pw.relu(cos - margin), 0.0)
-    return _reduce(pos + neg, reduction)
+    return _by_sign(target, 1.0 - cos, _pw.relu(cos - margin), reduction)
 
 
 @_fp32

@@ -102,6 +102,22 @@ def _check_channels(name: str, t: Tensor | None, c: int) -> None:
         raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
 
 
+def _channel_views(ndim: int, *ts: Tensor | None) -> list[Tensor | None]:
+    """Each per-channel tensor (or ``None``) shaped to broadcast over ``(N, C, *)``."""
+    return [_channel_view(t, ndim) if t is not None else None for t in ts]
+
+
+def _channel_args(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+                  weight: Tensor | None, bias: Tensor | None) -> tuple:
+    """Check batch/instance norm's per-channel arguments against ``input``'s channels;
+    returns ``(C, weight, bias)`` with the affine pair shaped for broadcasting."""
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _check_channels(name, t, c)
+    return (c, *_channel_views(input.ndim, weight, bias))
+
+
 def _update_running(running: Tensor | None, stat: Any, momentum: float) -> None:
     """``running = (1 - momentum) * running + momentum * stat``, in place."""
     if running is None:
@@ -137,13 +153,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(
             f"batch_norm: expected 2D or higher input (N, C, *), got input of size {list(input.shape)}"
         )
-    c = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        _check_channels(name, t, c)
+    c, w, b = _channel_args(input, running_mean, running_var, weight, bias)
     nd = input.ndim
-    w = _channel_view(weight, nd) if weight is not None else None
-    b = _channel_view(bias, nd) if bias is not None else None
     if training:
         count = input.numel() // c
         if count <= 1:
@@ -251,9 +262,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
             )
     grouped = input.reshape(n, num_groups, -1)
     out = Normalize.apply(grouped, (2,), float(eps), None).reshape(input.shape)
-    nd = input.ndim
-    return _affine(out, _channel_view(weight, nd) if weight is not None else None,
-                   _channel_view(bias, nd) if bias is not None else None)
+    return _affine(out, *_channel_views(input.ndim, weight, bias))
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
@@ -276,13 +285,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             "instance_norm: expected input of shape (N, C, *spatial) with at least one spatial "
             f"dim, got input of size {list(input.shape)}"
         )
-    c = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        _check_channels(name, t, c)
+    c, w, b = _channel_args(input, running_mean, running_var, weight, bias)
     nd = input.ndim
-    w = _channel_view(weight, nd) if weight is not None else None
-    b = _channel_view(bias, nd) if bias is not None else None
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     count = 1

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from dt_common import assert_close, write_result
+from dt_common import assert_close, report
 from dt_tp_train import MLP, MLP_PLAN
 
 import autograd
@@ -97,14 +97,7 @@ def load(directory: str) -> dict:
 def main() -> None:
     mode, directory = sys.argv[1], sys.argv[2]
     parallel.init_process_group(timeout=60)
-    rank = parallel.get_rank()
-    try:
-        result = save(directory) if mode == "save" else load(directory)
-    except BaseException as e:
-        write_result(rank, status="error", error=f"{type(e).__name__}: {e}")
-        raise
-    write_result(rank, status="ok", **result)
-    parallel.barrier()
+    report(parallel.get_rank(), lambda: save(directory) if mode == "save" else load(directory))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import dt_checkpoint as checkpoint_check
 import dt_redistribute as redistribute_check
 import dt_tp_train as tp_train
 import dt_zero as zero_check
-from dt_common import write_result
+from dt_common import report
 
 import parallel
 
@@ -37,8 +37,9 @@ def main() -> None:
     args = parser.parse_args()
     parallel.init_process_group(timeout=60)
     rank, world = parallel.get_rank(), parallel.get_world_size()
-    result: dict = {"world": world}
-    try:
+
+    def run_parts() -> dict:
+        result: dict = {"world": world}
         for name in [p for p in args.parts.split(",") if p]:
             start = time.perf_counter()
             result[name] = PARTS[name](world)
@@ -47,11 +48,9 @@ def main() -> None:
             result["checkpoint"] = checkpoint_check.save(args.save)
         if args.load:
             result["checkpoint"] = checkpoint_check.load(args.load)
-    except BaseException as e:
-        write_result(rank, status="error", error=f"{type(e).__name__}: {e}")
-        raise
-    write_result(rank, status="ok", **result)
-    parallel.barrier()
+        return result
+
+    report(rank, run_parts)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from dt_common import assert_close, write_result
+from dt_common import assert_close, mpi_main
 
 import autograd
 import autograd.nn.functional as F
@@ -139,17 +139,5 @@ def run_all(world: int) -> dict:
     return out
 
 
-def main() -> None:
-    parallel.init_process_group(timeout=60)
-    rank, world = parallel.get_rank(), parallel.get_world_size()
-    try:
-        result = run_all(world)
-    except BaseException as e:
-        write_result(rank, status="error", error=f"{type(e).__name__}: {e}")
-        raise
-    write_result(rank, status="ok", **result)
-    parallel.barrier()
-
-
 if __name__ == "__main__":
-    main()
+    mpi_main(run_all)
