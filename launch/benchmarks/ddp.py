@@ -213,6 +213,7 @@ def worker(args: argparse.Namespace) -> None:
         "ours_breakdown": parts, "allreduce_alone_seconds": comm_alone,
         "hidden_fraction": (max(0.0, min(1.0, 1.0 - exposed / comm_alone)) if comm_alone else None),
         "buckets": len(ours.ddp.bucket_layout()),
+        "reduction": "shared-memory window" if ours.ddp.reducer.shm is not None else "MPI Iallreduce",
     }
     if comm.Get_rank() == 0:
         with open(args.json, "w") as f:
@@ -221,16 +222,20 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def _allreduce_alone(ours: OurDDP, comm: Any) -> float:
-    """Time of the same bucket reductions with nothing else running."""
+    """Time of the same bucket reductions (same path: shared window or MPI) with
+    nothing else running."""
     red = ours.ddp.reducer
     bufs = [b.store if b.store is not None else np.zeros(b.numel, dtype=b.dtype) for b in red.buckets]
     samples = []
     for _ in range(10):
         comm.Barrier()
         t = time.perf_counter()
-        works = [red.comm.iallreduce(buf) for buf in bufs]
-        for w in works:
-            w.wait()
+        if red.shm is not None:
+            red.shm.reduce_scale(red._shm_parts(), 1.0)
+        else:
+            works = [red.comm.iallreduce(buf) for buf in bufs]
+            for w in works:
+                w.wait()
         samples.append(time.perf_counter() - t)
     return median(samples[2:])
 
