@@ -16,19 +16,20 @@ Example:
 from __future__ import annotations
 
 import heapq
-import itertools
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import anomaly as _anomaly
 from . import backend
-from .function import AccumulateGrad, Node, edge_of, refresh_view
+from ._accumulate import _accumulate, _accumulate_array, _fresh, _unshared  # noqa: F401
+from .function import AccumulateGrad, Node, as_array, edge_of, refresh_view
 from .grad_mode import state as _grad_state
 from .tensor import Tensor, _wrap
 
 __all__ = ["backward", "grad", "queue_callback", "is_capturing"]
+
+_ndarray = backend.numpy.ndarray
 
 
 class _Frame:
@@ -265,29 +266,32 @@ def _batched_grad(outs: tuple, ins: tuple, g_outs: tuple, retain_graph: bool,
 
 
 # ----------------------------------------------------------------------------- the walk
+#
+# Without create_graph, gradients travel as raw arrays: an op with ``backward_array``
+# computes on them directly, any other op gets them wrapped as Tensors (under no_grad)
+# and hands back Tensors that are unwrapped again. With create_graph they travel as
+# Tensors and every backward is recorded.
 
 
-def _collect(roots: list) -> tuple[dict, dict]:
-    """Count, for every reachable node, how many edges point at it; also list parents."""
-    deps: dict = {}
+def _collect(roots: list, with_parents: bool) -> tuple[dict, dict]:
+    """Count, for every reachable node, how many edges point at it; with
+    ``with_parents`` also list each node's parents."""
     parents: dict = {}
-    seen = set()
-    stack = [n for n, _ in roots]
+    deps = dict.fromkeys((n for n, _ in roots), 0)
+    stack = list(deps)  # each node enters the stack once: when deps first sees it
     while stack:
         node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
         for e in node._edges:
             if not e:
                 continue
             child = e[0]
-            deps[child] = deps.get(child, 0) + 1
-            parents.setdefault(child, []).append(node)
-            if child not in seen:
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
                 stack.append(child)
-    for n in seen:
-        deps.setdefault(n, 0)
+            if with_parents:
+                parents.setdefault(child, []).append(node)
     return deps, parents
 
 
@@ -304,13 +308,29 @@ def _needed(target_nodes: set, parents: dict) -> set:
     return needed
 
 
+def _deposit(buffers: dict, node: Node, nr: int, g: Any) -> None:
+    """Add gradient ``g`` of output ``nr`` into ``node``'s input buffer (the bare
+    gradient for a single-output node, a list for a multi-output one)."""
+    if g.__class__ is not _ndarray and not isinstance(g, Tensor):
+        g = as_array(g)  # array math on 0-d arrays gives NumPy scalars
+    if node._n_out == 1:
+        prev = buffers.get(node)
+        buffers[node] = g if prev is None else prev + g
+        return
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node._n_out
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
 def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bool,
              targets: tuple | None, accumulate: bool) -> list:
-    deps, parents = _collect(roots)
+    deps, parents = _collect(roots, targets is not None)
+    arrays = not create_graph
 
     # Where to capture gradients: (node, output_nr) -> positions in `targets`.
     capture: dict = {}
-    needed = None
+    needed = runs = None
     if targets is not None:
         for pos, t in enumerate(targets):
             e = edge_of(t)
@@ -327,70 +347,82 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
-        if needed is not None and node not in needed:
-            continue
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node._n_out
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        if needed is None or node in needed:
+            _deposit(buffers, node, nr, g._data if arrays else g)
 
-    counter = itertools.count()
-    heap = [(-n._seq, next(counter), n) for n in {n for n, _ in roots} if deps.get(n, -1) == 0]
+    # ready nodes run most recently created first: a max-heap on the sequence number
+    heap = [(-n._seq, n) for n in {n for n, _ in roots} if deps.get(n, -1) == 0]
     heapq.heapify(heap)
     check_nan = _anomaly.state.enabled and _anomaly.state.check_nan
+    run_node = _run_node_arrays if arrays else _run_node
+    fast = arrays and not check_nan  # ops may run their backward_array
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
     frame = _Frame(not accumulate)
     _engine_state.frames.append(frame)
     try:
-        while heap:
-            node = heapq.heappop(heap)[2]
-            grads = buffers.pop(node, None)
-            if grads is not None:
-                grads = _tensor_hooks(node, grads, create_graph)
-                if capture:
-                    for nr, g in enumerate(grads):
-                        for pos in capture.get((node, nr), ()):
-                            results[pos] = g if create_graph or g is None else g.detach()
-                    if node not in runs:
-                        grads = None
-            if grads is not None and all(g is None for g in grads):
-                grads = None
-            if grads is not None:
-                if type(node) is AccumulateGrad:
-                    if accumulate and (needed is None or node in needed):
-                        _accumulate(node.variable, grads[0], create_graph)
-                    grads_in = ()
-                else:
-                    grads_in = _run_node(node, grads, retain_graph, check_nan)
-                    if not retain_graph and node._saved:
-                        node._release()
+        node = heapq.heappop(heap)[1] if heap else None
+        while node is not None:
+            g = buffers.pop(node, None)
+            sink = type(node) is AccumulateGrad
+            if g is not None and (sink or node._tensor_hooks or node._retain):
+                g = _tensor_hooks(node, g, create_graph)
+            if capture:
+                g = _capture(node, g, capture, results, create_graph)
+                if node not in runs:
+                    g = None
+            grads_in = ()
+            if g is None or (node._n_out > 1 and all(x is None for x in g)):
+                pass  # no gradient reached this node: nothing to run
+            elif sink:
+                if accumulate and (needed is None or node in needed):
+                    if arrays:
+                        _accumulate_array(node.variable, g, True)
+                    else:
+                        _accumulate(node.variable, g, create_graph)
             else:
-                grads_in = ()
-            edges = node._edges
-            for i, e in enumerate(edges):
+                fn = node._fn
+                if fast and fn.backward_array is not None and node._n_out == 1 and \
+                        node._pre_hooks is None and node._post_hooks is None:
+                    grads_in = fn.backward_array(node, g)
+                    if type(grads_in) is not tuple:
+                        grads_in = (grads_in,)
+                else:
+                    grads_in = run_node(node, g, check_nan)
+                if not retain_graph and node._saved:
+                    node._release()
+            # hand the gradients to the children; keep one newly ready child in hand
+            nxt = None
+            n_in = len(grads_in)
+            for i, e in enumerate(node._edges):
                 if not e:
                     continue
                 child = e[0]
                 d = deps.get(child)
                 if d is None:  # not needed for the requested inputs
                     continue
-                g = grads_in[i] if i < len(grads_in) else None
-                if g is not None:
-                    buf = buffers.get(child)
-                    if buf is None:
-                        buf = buffers[child] = [None] * child._n_out
-                    nr = e[1]
-                    prev = buf[nr]
-                    buf[nr] = g if prev is None else prev + g
-                d -= 1
-                deps[child] = d
-                if d == 0:
-                    heapq.heappush(heap, (-child._seq, next(counter), child))
+                gi = grads_in[i] if i < n_in else None
+                if gi is not None:
+                    if gi.__class__ is _ndarray and child._n_out == 1:  # _deposit's common case
+                        prev = buffers.get(child)
+                        buffers[child] = gi if prev is None else prev + gi
+                    else:
+                        _deposit(buffers, child, e[1], gi)
+                deps[child] = d - 1
+                if d == 1:
+                    if nxt is not None:
+                        heapq.heappush(heap, (-nxt._seq, nxt))
+                    nxt = child
             # drop references now, so the next node (often an AccumulateGrad) can take
             # over a gradient array nobody else holds instead of copying it
-            grads_in = grads = g = None
+            grads_in = g = gi = None
+            if nxt is not None and not (heap and -heap[0][0] > nxt._seq):
+                node = nxt
+            else:
+                if nxt is not None:
+                    heapq.heappush(heap, (-nxt._seq, nxt))
+                node = heapq.heappop(heap)[1] if heap else None
         while frame.callbacks:
             frame.callbacks.pop(0)()
     finally:
@@ -399,7 +431,34 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
     return results
 
 
-def _run_node(node: Node, grads: list, retain_graph: bool, check_nan: bool) -> tuple:
+def _capture(node: Node, g: Any, capture: dict, results: list, create_graph: bool) -> Any:
+    """Store the gradients of ``node``'s outputs that ``autograd.grad`` asked for."""
+    grads = [g] if node._n_out == 1 else g
+    for nr in range(node._n_out):
+        gi = grads[nr] if grads is not None else None
+        for pos in capture.get((node, nr), ()):
+            if gi is None:
+                results[pos] = None
+            elif create_graph:
+                results[pos] = gi
+            else:
+                results[pos] = gi.detach() if isinstance(gi, Tensor) else _wrap(gi)
+    return g
+
+
+def _run_node_arrays(node: Node, g: Any, check_nan: bool) -> tuple:
+    """Run ``node``'s Tensor-level backward on gradient arrays (create_graph=False): the
+    arrays go in and come out wrapped as Tensors."""
+    grads = [g] if node._n_out == 1 else g
+    grads = [None if a is None else _wrap(a) for a in grads]
+    out = _run_node(node, grads, check_nan)
+    return tuple([None if t is None else t._data for t in out])
+
+
+def _run_node(node: Node, grads: Any, check_nan: bool) -> tuple:
+    """Run ``node``'s Tensor-level backward (with its pre and post hooks)."""
+    if not isinstance(grads, list):
+        grads = [grads]
     if node._pre_hooks:
         for hook in list(node._pre_hooks.values()):
             r = hook(tuple(grads))
@@ -416,119 +475,38 @@ def _run_node(node: Node, grads: list, retain_graph: bool, check_nan: bool) -> t
     return grads_in
 
 
-def _tensor_hooks(node: Node, grads: list, create_graph: bool) -> list:
+def _tensor_hooks(node: Node, g: Any, create_graph: bool) -> Any:
+    """Tensor hooks and retain_grad of ``node``'s outputs (a leaf's hooks for an
+    AccumulateGrad); they see and return Tensors, whatever form ``g`` travels in."""
+    single = node._n_out == 1
+    grads = [g] if single else list(g)
     if type(node) is AccumulateGrad:
         hooks = node.variable._hooks
-        if hooks and grads[0] is not None:
-            g = grads[0]
-            for hook in list(hooks.values()):
-                r = hook(g)
-                if r is not None:
-                    g = r
-            grads[0] = g
-        return grads
-    if node._tensor_hooks:
-        for nr, hooks in node._tensor_hooks.items():
-            g = grads[nr]
-            if g is None:
-                continue
-            for hook in list(hooks.values()):
-                r = hook(g)
-                if r is not None:
-                    g = r
-            grads[nr] = g
+        if not hooks or grads[0] is None:
+            return g
+        tensors = {0: hooks}
+    else:
+        tensors = node._tensor_hooks or {}
+    arrays = not create_graph
+    for nr, hooks in tensors.items():
+        gi = grads[nr]
+        if gi is None:
+            continue
+        t = _wrap(gi) if arrays else gi
+        for hook in list(hooks.values()):
+            r = hook(t)
+            if r is not None:
+                t = r
+        grads[nr] = t._data if arrays else t
     if node._retain:
         for nr, ref in list(node._retain.items()):
             t = ref()
-            g = grads[nr]
-            if t is None or g is None:
+            gi = grads[nr]
+            if t is None or gi is None:
                 continue
+            gt = _wrap(gi) if arrays else gi
             if t._grad is None:
-                t._grad = _fresh(g, create_graph)
+                t._grad = _fresh(gt, create_graph)
             else:
-                t._grad = t._grad + (g if create_graph else g.detach())
-    return grads
-
-
-def _unshared(g: Tensor) -> bool:
-    """True when ``g`` and its array are referenced only by the engine, so the array
-    can become ``.grad`` without a copy (PyTorch steals such buffers too)."""
-    arr = g._data
-    return (
-        _STEAL_REFS is not None
-        and g._rg is False
-        and sys.getrefcount(g) <= _STEAL_REFS[0]
-        and getattr(arr, "base", None) is None
-        and sys.getrefcount(arr) <= _STEAL_REFS[1]
-        and arr.flags.c_contiguous
-        and backend.is_writeable(arr)
-    )
-
-
-def _calibrate() -> tuple[int, int] | None:
-    """Reference counts of a gradient held only by the engine, measured through the
-    same call path ``_execute -> _accumulate -> _unshared`` uses; None (never steal)
-    when this interpreter's counts do not rise with an extra holder."""
-
-    def inner(g: Tensor) -> tuple[int, int]:
-        return sys.getrefcount(g), sys.getrefcount(g._data)
-
-    def outer(g: Tensor) -> tuple[int, int]:
-        return inner(g)
-
-    arr = backend.numpy.zeros(4)
-    slot = [_wrap(arr)]
-    del arr
-    alone = outer(slot[0])
-    extra_tensor = slot[0]
-    extra_array = slot[0]._data
-    shared = outer(slot[0])
-    del extra_tensor, extra_array
-    if shared[0] != alone[0] + 1 or shared[1] != alone[1] + 1:
-        return None
-    return alone
-
-
-_STEAL_REFS = _calibrate()
-
-
-def _fresh(g: Tensor, create_graph: bool) -> Tensor:
-    """A copy of gradient ``g`` to store as a ``.grad`` (differentiable under create_graph)."""
-    if create_graph and g._rg:
-        return g.clone()
-    return _wrap(g._data.copy())
-
-
-def _accumulate(t: Tensor, g: Tensor, create_graph: bool) -> None:
-    """AccumulateGrad: add ``g`` into ``t.grad`` (in place when nothing watches the old
-    value), then fire the post-accumulate-grad hooks."""
-    data = t._data
-    if g._data.dtype != data.dtype:
-        g = g.to(data.dtype)
-    if g._data.shape != data.shape:
-        raise RuntimeError(
-            f"the gradient computed for a leaf of shape {list(data.shape)} has shape "
-            f"{list(g.shape)}; this is a bug in the op that produced it"
-        )
-    old = t._grad
-    if old is None:
-        dest = t.__dict__.get("_grad_dest") if not create_graph else None
-        if dest is not None and dest.shape == data.shape and dest.dtype == data.dtype:
-            # a preallocated destination (e.g. a data-parallel bucket): write into it
-            if dest is not g._data:
-                dest[...] = g._data
-            t._grad = _wrap(dest)
-        elif not create_graph and _unshared(g):
-            # nobody else holds this freshly computed array: keep it, no copy
-            t._grad = _wrap(g._data)
-        else:
-            # g may be the caller's grad_output or another leaf's gradient: copy
-            t._grad = _fresh(g, create_graph)
-    elif create_graph or old._rg or not backend.is_writeable(old._data):
-        t._grad = old + g
-    else:
-        old._data += g._data
-        old._vc[0] += 1
-    if t._post_acc_hooks:
-        for hook in list(t._post_acc_hooks.values()):
-            hook(t)
+                t._grad = t._grad + (gt if create_graph else gt.detach())
+    return grads[0] if single else grads

@@ -1,9 +1,13 @@
-"""How an op call records itself: graph nodes (``grad_fn`` / ``ctx``), custom
-``Function``s, built-in array-level ``Op``s, saved tensors, views and in-place ops.
+"""How an op call records itself: custom ``Function``s and built-in array-level
+``Op``s, which build graph nodes (``grad_fn`` / ``ctx``, in ``autograd._node``) and
+save what backward needs. (Views and in-place writes live in ``autograd._inplace``;
+the entry points of both are re-exported here.)
 
 A built-in op is an ``Op`` subclass whose ``forward`` works on raw arrays (numpy or
 cupy) and whose ``backward``/``jvp`` are written with Tensor ops, so they are
-differentiable again (higher-order gradients) and run on either backend.
+differentiable again (higher-order gradients) and run on either backend. A hot op may
+add ``backward_array`` (the same derivative on raw arrays), which the engine uses
+when no graph of the backward pass is wanted (``create_graph=False``).
 
 Example (a custom Function, as in PyTorch):
     >>> import autograd
@@ -25,280 +29,76 @@ Example (a custom Function, as in PyTorch):
 from __future__ import annotations
 
 import functools
-import itertools
 import threading
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 from . import anomaly as _anomaly
 from . import backend
+from ._node import (  # noqa: F401 - the graph's building blocks, re-exported
+    AccumulateGrad,
+    Node,
+    _pack,
+    _Scratch,
+    _seq,
+    _unpack,
+    _unpack_array,
+    _version_error,
+    accumulator,
+    as_array,
+    edge_of,
+    saved_hooks,
+)
 from .grad_mode import no_grad
 from .grad_mode import state as _grad_state
-from .hooks import RemovableHandle
 from .tensor import Tensor, _wrap
 
 __all__ = ["Function", "Op", "Node", "once_differentiable", "FunctionCtx"]
 
-_seq = itertools.count()
 _DIFF_KINDS = frozenset("fc")
 _ndarray = backend.numpy.ndarray
-
-
-def as_array(o: Any) -> Any:
-    """Ufuncs on 0-d numpy arrays return numpy scalars; ops always produce arrays."""
-    if o.__class__ is _ndarray:
-        return o
-    if backend.cupy is not None and isinstance(o, backend.cupy.ndarray):
-        return o
-    return backend.numpy.asarray(o)
-
-
-class _SavedHooks(threading.local):
-    stack: list = []  # saved_tensors_hooks (pack, unpack) pairs, innermost last
-    disabled: str | None = None  # error message while hooks are disabled
-
-    def __init__(self) -> None:
-        self.stack = []
-
-
-saved_hooks = _SavedHooks()
+_new = object.__new__
 
 
 class _FwState(threading.local):
-    level = -1  # index of the innermost active forward-AD level, -1 when none
+    """Forward-AD state of this thread: ``level`` is the index of the innermost active
+    level (-1 when none), ``ids`` the unique id of each active level, outermost first.
+
+    Reading a thread-local costs every op; ``_fw_threads`` (a process-wide count of the
+    threads whose level is set) lets ops skip it while no thread uses forward AD."""
+
+    _level = -1
 
     def __init__(self) -> None:
-        self.ids: list[int] = []  # unique id of each active level, outermost first
+        self.ids: list[int] = []
+
+    @property
+    def level(self) -> int:
+        return self._level
+
+    @level.setter
+    def level(self, value: int) -> None:
+        global _fw_threads
+        was, now = self._level >= 0, value >= 0
+        self._level = value
+        if was != now:
+            with _fw_lock:
+                _fw_threads += 1 if now else -1
 
 
 fw_state = _FwState()
-
-
-class _Scratch:
-    """A throwaway ctx for ops that run without recording the graph."""
-
-    needs_input_grad = ()
-    _saved: list | None = None
-
-    @property
-    def saved_tensors(self) -> tuple:
-        return tuple(_unpack(self, s) for s in self._saved or ())
-
-    def name(self) -> str:
-        return "op"
-
-
-# ----------------------------------------------------------------------------- nodes
-
-
-class Node:
-    """A recorded op: the ``grad_fn`` of its outputs and the ``ctx`` of its Function.
-
-    ``next_functions`` names the nodes the gradient flows to (``AccumulateGrad`` for
-    leaves); hooks registered here see gradients as they pass.
-    """
-
-    __slots__ = (
-        "__dict__", "__weakref__", "_fn", "_edges", "needs_input_grad", "_saved", "_seq",
-        "_n_out",
-    )
-
-    # Rarely used state lives in the instance dict, with these class-level defaults.
-    _out_meta: tuple | None = None
-    _pre_hooks: dict | None = None
-    _post_hooks: dict | None = None
-    _tensor_hooks: dict | None = None  # output_nr -> {id: hook}
-    _retain: dict | None = None  # output_nr -> weakref of the tensor that retains grad
-    _freed = False
-    _trace: list | None = None
-    _materialize = True
-    _to_save: tuple | None = None
-    _non_diff: tuple = ()
-    _dirty: tuple = ()
-    _fw_saved: tuple | None = None
-
-    def __init__(self, fn: type) -> None:
-        self._fn = fn
-        self._seq = next(_seq)
-        self._saved = None
-        self._n_out = 1
-
-    # -- introspection, as in PyTorch
-    def name(self) -> str:
-        return self._fn.backward_name or self._fn.__name__ + "Backward"
-
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {id(self):#x}>"
-
-    @property
-    def next_functions(self) -> tuple:
-        return tuple(e if e is not None else (None, 0) for e in self._edges if e is not False)
-
-    @property
-    def metadata(self) -> dict:
-        if "_metadata" not in self.__dict__:
-            self._metadata = {}
-        return self._metadata
-
-    def register_hook(self, fn: Callable) -> RemovableHandle:
-        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; it may
-        return replacement ``grad_inputs``."""
-        if self._post_hooks is None:
-            self._post_hooks = {}
-        handle = RemovableHandle(self._post_hooks)
-        self._post_hooks[handle.id] = fn
-        return handle
-
-    def register_prehook(self, fn: Callable) -> RemovableHandle:
-        """``fn(grad_outputs)`` runs before this node's backward; it may return
-        replacement ``grad_outputs``."""
-        if self._pre_hooks is None:
-            self._pre_hooks = {}
-        handle = RemovableHandle(self._pre_hooks)
-        self._pre_hooks[handle.id] = fn
-        return handle
-
-    def _add_tensor_hook(self, nr: int, fn: Callable) -> RemovableHandle:
-        if self._tensor_hooks is None:
-            self._tensor_hooks = {}
-        store = self._tensor_hooks.setdefault(nr, {})
-        handle = RemovableHandle(store)
-        store[handle.id] = fn
-        return handle
-
-    # -- ctx API (custom Functions)
-    def save_for_backward(self, *tensors: Any) -> None:
-        for t in tensors:
-            if t is not None and not isinstance(t, Tensor):
-                raise TypeError(
-                    f"save_for_backward can only save tensors (or None), got {type(t).__name__}; "
-                    "store other values as attributes of ctx instead"
-                )
-        self._to_save = tensors
-
-    def save_for_forward(self, *tensors: Any) -> None:
-        self._fw_saved = tensors
-
-    def mark_non_differentiable(self, *tensors: Tensor) -> None:
-        self._non_diff = tensors
-
-    def mark_dirty(self, *tensors: Tensor) -> None:
-        self._dirty = tensors
-
-    def set_materialize_grads(self, value: bool) -> None:
-        self._materialize = bool(value)
-
-    @property
-    def saved_tensors(self) -> tuple:
-        if self._saved is None:
-            if self._freed:
-                raise RuntimeError(
-                    f"Trying to backward through the graph a second time (or directly access "
-                    f"saved tensors after they have already been freed) in {self.name()}. Saved "
-                    "intermediate values of the graph are freed when you call .backward() or "
-                    "autograd.grad(). Specify retain_graph=True if you need to backward through "
-                    "the graph a second time or if you need to access saved tensors after "
-                    "calling backward."
-                )
-            if self._fw_saved is not None:
-                return self._fw_saved
-            return ()
-        return tuple(_unpack(self, s) for s in self._saved)
-
-    saved_variables = saved_tensors
-
-    def _release(self) -> None:
-        if self._saved is not None and len(self._saved):
-            self._saved = None
-            self._freed = True
-
-
-class AccumulateGrad(Node):
-    """The sink node of a leaf tensor: adds the incoming gradient to ``.grad``."""
-
-    __slots__ = ("variable",)
-
-    def __init__(self, variable: Tensor) -> None:
-        self._fn = AccumulateGrad
-        self._seq = 1 << 62  # sinks run as soon as they are ready
-        self._saved = None
-        self._n_out = 1
-        self._edges = ()
-        self.variable = variable
-
-    def name(self) -> str:
-        return "AccumulateGrad"
-
-
-def accumulator(t: Tensor) -> AccumulateGrad:
-    """The (cached, weakly held) AccumulateGrad node of leaf tensor ``t``."""
-    ref = t._acc
-    acc = ref() if ref is not None else None
-    if acc is None:
-        acc = AccumulateGrad(t)
-        t._acc = weakref.ref(acc)
-    return acc
-
-
-def edge_of(t: Tensor) -> tuple | None:
-    fn = t.grad_fn
-    if fn is not None:
-        return (fn, t._output_nr)
-    if t._rg:
-        return (accumulator(t), 0)
-    return None
-
-
-# ----------------------------------------------------------------------------- saving
-
-
-def _pack(node: Node, t: Any, is_output: bool, nr: int) -> tuple:
-    if t is None or not isinstance(t, Tensor):
-        return ("v", t)
-    if saved_hooks.stack:
-        pack, unpack = saved_hooks.stack[-1]
-        return ("h", pack(t), unpack)
-    if is_output:
-        return ("o", t._data, t._vc, t._vc[0], nr)
-    return ("i", t, t._vc[0])
-
-
-def _version_error(node: Node, shape: tuple, dtype: Any, what: str, now: int, then: int) -> RuntimeError:
-    from .ops._util import type_name
-
-    return RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{type_name(dtype)}Tensor {list(shape)}], which is {what} of {node.name()}, "
-        f"is at version {now}; expected version {then} instead. Hint: clone() the tensor "
-        "before modifying it in place, or enable anomaly detection (autograd.detect_anomaly()) "
-        "to find the operation that failed to compute its gradient."
-    )
-
-
-def _unpack(node: Node, s: tuple) -> Any:
-    kind = s[0]
-    if kind == "i":
-        t = s[1]
-        if t._vc[0] != s[2]:
-            raise _version_error(node, t.shape, t.dtype, "an input", t._vc[0], s[2])
-        return t
-    if kind == "o":
-        _, data, vc, version, nr = s
-        if vc[0] != version:
-            raise _version_error(node, data.shape, data.dtype, f"output {nr}", vc[0], version)
-        return _wrap(data, True, node, nr, vc)
-    if kind == "h":
-        return s[2](s[1])
-    return s[1]
+_fw_lock = threading.Lock()
+_fw_threads = 0  # threads with an active forward-AD level
 
 
 def _save_op(node: Any, cls: type, args: tuple, out: Any) -> None:
-    saved = [_pack(node, args[i], False, 0) for i in cls.saved_inputs]
+    saved = []
+    for i in cls.saved_inputs:
+        saved.append(_pack(node, args[i], False, 0))
     if cls.save_output:
         # Under forward AD the jvp needs the output tensor itself (with its tangents
         # of outer levels); otherwise keep only its data, so no node -> output cycle.
-        saved.append(_pack(node, out, fw_state.level < 0, 0))
+        saved.append(_pack(node, out, not (_fw_threads and fw_state._level >= 0), 0))
     node._saved = saved
 
 
@@ -351,6 +151,10 @@ class Function(metaclass=_FunctionMeta):
     # an op that should still print as PyTorch names it: ``backward_name = "MulBackward"``).
     backward_name: str | None = None
 
+    # ``backward_array(ctx, grad_out) -> array | tuple`` (optional, single-output ops):
+    # ``backward`` on raw arrays, used by the engine when create_graph is False.
+    backward_array: Callable | None = None
+
     @staticmethod
     def setup_context(ctx: Node, inputs: tuple, output: Any) -> None:
         raise RuntimeError("setup_context is only used when forward takes no ctx")
@@ -369,12 +173,10 @@ class Function(metaclass=_FunctionMeta):
             for t in tensors:
                 if t._base is not None:
                     refresh_view(t)
-        ctx = Node(cls)
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg and record for a in args)
         # one edge per argument: None for a tensor that needs no gradient, False for a
         # non-tensor argument (next_functions lists tensors only, as PyTorch)
-        ctx._edges = tuple((edge_of(a) if record else None) if isinstance(a, Tensor) else False
-                           for a in args)
+        ctx = Node(cls, tuple((edge_of(a) if record else None) if isinstance(a, Tensor) else False
+                              for a in args))
         if record:
             ctx._in_meta = tuple(
                 (a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args
@@ -535,7 +337,8 @@ class Op(Function):
     Class attributes say what ``apply`` saves for backward: ``saved_inputs`` (indices
     of arguments; ``ctx.saved_tensors`` yields them as Tensors, then the output when
     ``save_output``), and whether the first output is a view of the first input
-    (``is_view``). ``backward``/``jvp`` get and return Tensors.
+    (``is_view``). ``backward``/``jvp`` get and return Tensors; the optional
+    ``backward_array`` gets and returns arrays (``ctx.saved_arrays``).
     """
 
     saved_inputs: tuple[int, ...] = ()
@@ -544,64 +347,38 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
+        # One pass over the arguments: the arrays for forward and, in grad mode, one
+        # graph edge per argument (False: not a tensor; None: needs no gradient).
         datas = []
-        req = False
+        if not _grad_state.enabled:
+            for a in args:
+                datas.append(a._data if a.__class__ is Tensor or isinstance(a, Tensor) else a)
+            if backend.cupy is not None:
+                _check_devices(cls, [a for a in args if isinstance(a, Tensor)])
+            return _apply_untracked(cls, args, datas)
+        edges = []
+        tracked = False
         for a in args:
-            if isinstance(a, Tensor):
-                datas.append(a._data)
-                if a._rg:
-                    req = True
-            else:
+            if a.__class__ is not Tensor and not isinstance(a, Tensor):
                 datas.append(a)
+                edges.append(False)
+            elif not a._rg:
+                datas.append(a._data)
+                edges.append(None)
+            else:
+                tracked = True
+                datas.append(a._data)
+                if a._base is not None and a._view_version != a._vc[0]:
+                    refresh_view(a)  # written through another alias: regenerate its grad_fn
+                    edges.append(edge_of(a))
+                    continue
+                fn = a.grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else (accumulator(a), 0))
         if backend.cupy is not None:
             _check_devices(cls, [a for a in args if isinstance(a, Tensor)])
-        if req and _grad_state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._base is not None and a._rg:
-                    if a._view_version != a._vc[0]:
-                        refresh_view(a)
-            ctx = Node(cls)
-            out = cls.forward(ctx, *datas)
-            if type(out) is tuple:
-                out = tuple(as_array(o) for o in out)
-            elif out.__class__ is not _ndarray:
-                out = as_array(out)
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
-            ctx._edges = tuple(edge_of(a) if isinstance(a, Tensor) else False for a in args)
-            if _anomaly.state.enabled:
-                ctx._trace = _anomaly.capture_stack()
-            if type(out) is tuple:
-                ctx._n_out = len(out)
-                ctx._out_meta = tuple((o.shape, o.dtype, o) for o in out)
-                res = tuple(
-                    _wrap(o, True, ctx, i) if o.dtype.kind in _DIFF_KINDS else _wrap(o)
-                    for i, o in enumerate(out)
-                )
-                first = res[0]
-            else:
-                if out.dtype.kind in _DIFF_KINDS:
-                    res = first = _wrap(out, True, ctx, 0)
-                else:
-                    res = first = _wrap(out)
-            if cls.saved_inputs or cls.save_output:
-                _save_op(ctx, cls, args, first)
-            else:
-                ctx._saved = ()
-        else:
-            ctx = _Scratch()
-            out = cls.forward(ctx, *datas)
-            if type(out) is tuple:
-                res = tuple(_wrap(as_array(o)) for o in out)
-                first = res[0]
-            else:
-                res = first = _wrap(out if out.__class__ is _ndarray else as_array(out))
-            if fw_state.level >= 0 and (cls.saved_inputs or cls.save_output):
-                _save_op(ctx, cls, args, first)
-        if cls.is_view:
-            _mark_views(cls, args, res)
-        if fw_state.level >= 0:
-            _forward_ad_op(cls, ctx, args, res)
-        return res
+        if tracked:
+            return _apply_tracked(cls, args, datas, edges)
+        return _apply_untracked(cls, args, datas)
 
     @classmethod
     def _run_backward(cls, ctx: Node, grads: tuple) -> tuple:
@@ -611,189 +388,59 @@ class Op(Function):
         return out if type(out) is tuple else (out,)
 
 
-def _mark_views(cls: type, args: tuple, res: Any) -> None:
-    src = args[0]
-    outs = res if type(res) is tuple else (res,)
-    base = src._base if src._base is not None else src
-    chain = src._view_chain or ()
-    params = args[1:]
-    for i, o in enumerate(outs):
-        if o._data.base is None:  # the backend had to copy (e.g. reshape of a strided view)
-            continue
-        o._base = base
-        o._vc = src._vc
-        o._view_chain = chain + ((cls, params, i if type(res) is tuple else None),)
-        o._view_version = src._vc[0]
-
-
-# ----------------------------------------------------------------------------- views & in-place
-
-
-def replay_view_array(chain: tuple, array: Any) -> Any:
-    """Apply a view chain to a raw array (same memory as the view it describes)."""
-    for cls, params, idx in chain:
-        array = cls.forward(_Scratch(), array, *params)
-        if idx is not None:
-            array = array[idx]
-    return array
-
-
-def replay_view(chain: tuple, t: Tensor) -> Tensor:
-    """Apply a view chain to a Tensor with autograd recording."""
-    for cls, params, idx in chain:
-        t = cls.apply(t, *params)
-        if idx is not None:
-            t = t[idx]
-    return t
-
-
-def refresh_view(v: Tensor) -> None:
-    """A view whose memory changed under it (through its base or a sibling view) gets
-    its grad_fn regenerated from the base, so gradients follow the current values."""
-    if v._view_version == v._vc[0]:
-        return
-    v._view_version = v._vc[0]
-    base = v._base
-    if not (base._rg and _grad_state.enabled):
-        return
-    r = replay_view(v._view_chain, base)
-    v.grad_fn, v._output_nr, v._rg = r.grad_fn, r._output_nr, r._rg
-
-
-class CopySlices(Op):
-    """The base of a view that was written in place: gradient splits between the old
-    base (outside the written region) and the written value (inside it)."""
-
-    @staticmethod
-    def forward(ctx: Any, base: Any, value: Any, chain: tuple) -> Any:
-        ctx.chain = chain
-        return base
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        xp = backend.xp_of(grad_out._data)
-        mask = xp.ones(grad_out.shape, dtype=grad_out.dtype)
-        replay_view_array(ctx.chain, mask)[...] = 0
-        g_value = None
-        if ctx.needs_input_grad[1]:
-            g_value = replay_view(ctx.chain, grad_out)
-        return grad_out * _wrap(mask), g_value, None
-
-
-def rebase_view(v: Tensor, value: Tensor) -> None:
-    """After ``value`` (a graph node) was written into view ``v``'s memory, make the
-    base's grad_fn a CopySlices and regenerate ``v``'s grad_fn from it."""
-    base = v._base
-    if base.grad_fn is None and base._rg:
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place "
-            "operation; clone() the leaf first or do the update under autograd.no_grad()"
-        )
-    old = _wrap(base._data, base._rg, base.grad_fn, base._output_nr)
-    if base._rg and base.grad_fn is None:
-        old._acc = base._acc
-    new = CopySlices.apply(old, value, v._view_chain)
-    _move_retain(base, new.grad_fn)
-    base.grad_fn, base._output_nr, base._rg = new.grad_fn, 0, True
-    v._view_version = -1
-    refresh_view(v)
-
-
-def _move_retain(t: Tensor, node: Node) -> None:
-    if t._retains_grad and node is not None:
-        old = t.grad_fn
-        if old is not None and old._retain:
-            old._retain.pop(t._output_nr, None)
-        if node._retain is None:
-            node._retain = {}
-        node._retain[0] = weakref.ref(t)
-
-
-def apply_inplace(cls: type, x: Tensor, *args: Any) -> Tensor:
-    """``x.op_(*args)``: compute ``cls(x, *args)`` and write it into ``x``'s memory,
-    bumping the version counter; with autograd on, ``x`` becomes the op's output."""
-    others_rg = any(isinstance(a, Tensor) and a._rg for a in args)
-    if not (_grad_state.enabled and (x._rg or others_rg)) and (
-        fw_state.level < 0 or (x._fw is None and not any(isinstance(a, Tensor) and a._fw for a in args))
-    ):
-        datas = [a._data if isinstance(a, Tensor) else a for a in args]
-        if backend.cupy is not None:
-            _check_devices(cls, [x] + [a for a in args if isinstance(a, Tensor)])
-        direct = getattr(cls, "inplace", None)
-        if direct is not None and backend.is_writeable(x._data):
-            try:
-                direct(x._data, *datas)
-            except ValueError as e:
-                raise _inplace_shape_error(cls, x, args, e) from None
-            x._vc[0] += 1
-            return x
-        _write(x, as_array(cls.forward(_Scratch(), x._data, *datas)), cls)
-        return x
-    if x.grad_fn is None and x._base is None and x._rg and _grad_state.enabled:
-        raise RuntimeError(
-            f"a leaf Variable that requires grad is being used in an in-place operation "
-            f"({cls.__name__.lower()}_). Do the update under autograd.no_grad(), or clone() "
-            "the tensor first."
-        )
-    if x._base is not None:
-        if x._base.grad_fn is None and x._base._rg and _grad_state.enabled:
-            raise RuntimeError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                f"operation ({cls.__name__.lower()}_); clone() the leaf first or do the update "
-                "under autograd.no_grad()"
-            )
-        refresh_view(x)
-    needs_old = 0 in cls.saved_inputs
-    old = _wrap(x._data.copy() if needs_old else x._data, x._rg, x.grad_fn, x._output_nr)
-    if x._rg and x.grad_fn is None:
-        old._acc = x._acc
-    if x._fw is not None:
-        old._fw = x._fw
-    out = cls.apply(old, *args)
-    _write(x, out._data, cls)
-    if out._fw is not None:
-        x._fw = out._fw
-    if not out._rg:
-        return x
-    if x._base is None:
-        _move_retain(x, out.grad_fn)
-        x.grad_fn, x._output_nr, x._rg = out.grad_fn, out._output_nr, True
+def _apply_tracked(cls: type, args: tuple, datas: list, edges: list) -> Any:
+    """``Op.apply`` recording a node: the forward, the outputs wrapped as the node's
+    results, what backward needs saved."""
+    ctx = _new(Node)  # Node.__init__, inlined: this runs for every recorded op
+    ctx._fn, ctx._edges, ctx._seq, ctx._saved, ctx._n_out = cls, edges, next(_seq), (), 1
+    if _anomaly.state.enabled:
+        ctx._trace = _anomaly.capture_stack()
+    out = cls.forward(ctx, *datas)
+    if out.__class__ is _ndarray:
+        if out.dtype.kind in _DIFF_KINDS:
+            res = first = _wrap(out, True, ctx)
+        else:
+            res = first = _wrap(out)
+    elif type(out) is tuple:
+        out = tuple([as_array(o) for o in out])
+        ctx._n_out = len(out)
+        ctx._out_meta = tuple([(o.shape, o.dtype, o) for o in out])
+        res = tuple([
+            _wrap(o, True, ctx, i) if o.dtype.kind in _DIFF_KINDS else _wrap(o)
+            for i, o in enumerate(out)
+        ])
+        first = res[0]
     else:
-        x._view_version = x._vc[0]
-        rebase_view(x, out)
-    return x
+        out = as_array(out)
+        res = first = _wrap(out, True, ctx) if out.dtype.kind in _DIFF_KINDS else _wrap(out)
+    if cls.saved_inputs or cls.save_output:
+        _save_op(ctx, cls, args, first)
+    if cls.is_view:
+        _mark_views(cls, args, res)
+    if _fw_threads and fw_state._level >= 0:
+        _forward_ad_op(cls, ctx, args, res)
+    return res
 
 
-def _inplace_shape_error(cls: type, x: Tensor, args: tuple, e: Exception) -> RuntimeError:
-    shapes = [a.shape for a in args if isinstance(a, Tensor)]
-    try:
-        full = backend.numpy.broadcast_shapes(x.shape, *shapes)
-    except ValueError:
-        return RuntimeError(
-            f"in-place {cls.__name__.lower()}_ on a tensor of shape {list(x.shape)} failed: {e} "
-            "(the operands must broadcast to the shape of the tensor written to)"
-        )
-    return RuntimeError(
-        f"output with shape {list(x.shape)} doesn't match the broadcast shape {list(full)} in "
-        f"the in-place op {cls.__name__.lower()}_"
-    )
-
-
-def _write(x: Tensor, value: Any, cls: type) -> None:
-    data = x._data
-    if value is not data:
-        if value.shape != data.shape:
-            raise RuntimeError(
-                f"output with shape {list(data.shape)} doesn't match the broadcast shape "
-                f"{list(value.shape)} in the in-place op {cls.__name__.lower()}_"
-            )
-        if not backend.is_writeable(data):
-            raise RuntimeError(
-                f"unsupported operation: {cls.__name__.lower()}_ writes into a tensor whose "
-                "elements share memory (an expand()ed or broadcast view); clone() it first"
-            )
-        data[...] = value
-    x._vc[0] += 1
+def _apply_untracked(cls: type, args: tuple, datas: list) -> Any:
+    """``Op.apply`` when no graph is recorded (grad mode off or no input needs grad)."""
+    ctx = _Scratch()
+    out = cls.forward(ctx, *datas)
+    if out.__class__ is _ndarray:
+        res = first = _wrap(out)
+    elif type(out) is tuple:
+        res = tuple([_wrap(as_array(o)) for o in out])
+        first = res[0]
+    else:
+        res = first = _wrap(as_array(out))
+    forward_ad = _fw_threads and fw_state._level >= 0
+    if forward_ad and (cls.saved_inputs or cls.save_output):
+        _save_op(ctx, cls, args, first)  # the jvp reads them
+    if cls.is_view:
+        _mark_views(cls, args, res)
+    if forward_ad:
+        _forward_ad_op(cls, ctx, args, res)
+    return res
 
 
 # ----------------------------------------------------------------------------- forward AD hooks
@@ -918,3 +565,16 @@ def once_differentiable(fn: Callable) -> Callable:
         return res if isinstance(out, tuple) else res[0]
 
     return wrapper
+
+
+# Views and in-place writes build on Op and Node; bound here so ``Op.apply`` and the
+# modules that import them from ``autograd.function`` find them.
+from ._inplace import (  # noqa: E402, F401
+    CopySlices,
+    _mark_views,
+    apply_inplace,
+    rebase_view,
+    refresh_view,
+    replay_view,
+    replay_view_array,
+)

@@ -1,4 +1,6 @@
-"""Binary (and a few ternary) elementwise ops with full broadcasting.
+"""Binary (and a few ternary) elementwise ops with full broadcasting: the arithmetic
+here (add, sub, mul, div, pow and their in-place forms), the rest in ``_binary_misc``
+(re-exported).
 
 Operands may be Tensors or Python numbers; PyTorch's type promotion decides the
 result dtype (``_util.promote``). Backward sums each gradient back to its operand's
@@ -21,7 +23,50 @@ from typing import Any
 from .. import backend
 from ..function import Op, apply_inplace
 from ..tensor import Tensor, _wrap
-from ._util import check_inplace_cast, expand_to, is_number, promote, to_tensor
+from ._binary_misc import (  # noqa: F401 - the rest of the family, re-exported
+    Addcdiv,
+    Addcmul,
+    Atan2,
+    Clamp,
+    Copy,
+    Fill,
+    Fmod,
+    Lerp,
+    Maximum,
+    Minimum,
+    Remainder,
+    Where,
+    _shape,
+    addcdiv,
+    addcdiv_,
+    addcmul,
+    addcmul_,
+    atan2,
+    clamp,
+    clamp_,
+    clip,
+    copy_,
+    fill_,
+    fmod,
+    hypot,
+    lerp,
+    lerp_,
+    maximum,
+    maximum_,
+    minimum,
+    remainder,
+    where,
+    xlogy,
+)
+from ._util import (
+    check_inplace_cast,
+    expand_to,
+    inplace_operand,
+    is_number,
+    promote,
+    scalar_operand,
+    sum_to_array,
+)
 from .shape import sum_to
 
 __all__ = [
@@ -30,17 +75,6 @@ __all__ = [
     "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "lerp_", "addcmul_", "addcdiv_",
     "maximum_", "fill_", "copy_", "hypot", "xlogy",
 ]
-
-
-def _shape(v: Any) -> tuple:
-    return v.shape if hasattr(v, "shape") else ()
-
-
-def _grad(g: Tensor | None, like: Any) -> Tensor | None:
-    """Sum a gradient back to the shape of operand ``like`` (a Tensor)."""
-    if g is None:
-        return None
-    return sum_to(g, like.shape)
 
 
 # ----------------------------------------------------------------------------- add / sub
@@ -52,10 +86,11 @@ class Add(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, y: Any, alpha: Any = 1) -> Any:
         ctx.alpha = alpha
-        ctx.sx, ctx.sy = _shape(x), _shape(y)
         if alpha != 1:
             y = y * alpha
-        return x + y
+        out = x + scalar_operand(y, x)
+        ctx.sx, ctx.sy = _operand_shape(x, out), _operand_shape(y, out)
+        return out
 
     @staticmethod
     def inplace(x: Any, y: Any, alpha: Any = 1) -> None:
@@ -66,10 +101,19 @@ class Add(Op):
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         nig = ctx.needs_input_grad
-        gx = sum_to(grad_out, ctx.sx) if nig[0] else None
+        gx = _sum_back(grad_out, ctx.sx) if nig[0] else None
         gy = None
         if nig[1]:
-            gy = sum_to(grad_out if ctx.alpha == 1 else grad_out * ctx.alpha, ctx.sy)
+            gy = _sum_back(grad_out if ctx.alpha == 1 else grad_out * ctx.alpha, ctx.sy)
+        return gx, gy, None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        edges = ctx._edges  # an edge is truthy where the input needs a gradient
+        gx = _sum_back_array(g, ctx.sx) if edges[0] else None
+        gy = None
+        if edges[1]:
+            gy = _sum_back_array(g if ctx.alpha == 1 else g * scalar_operand(ctx.alpha, g), ctx.sy)
         return gx, gy, None
 
     @staticmethod
@@ -86,10 +130,11 @@ class Sub(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, y: Any, alpha: Any = 1) -> Any:
         ctx.alpha = alpha
-        ctx.sx, ctx.sy = _shape(x), _shape(y)
         if alpha != 1:
             y = y * alpha
-        return x - y
+        out = x - scalar_operand(y, x)
+        ctx.sx, ctx.sy = _operand_shape(x, out), _operand_shape(y, out)
+        return out
 
     @staticmethod
     def inplace(x: Any, y: Any, alpha: Any = 1) -> None:
@@ -100,8 +145,20 @@ class Sub(Op):
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         nig = ctx.needs_input_grad
-        gx = sum_to(grad_out, ctx.sx) if nig[0] else None
-        gy = sum_to(-grad_out if ctx.alpha == 1 else grad_out * -ctx.alpha, ctx.sy) if nig[1] else None
+        gx = _sum_back(grad_out, ctx.sx) if nig[0] else None
+        gy = None
+        if nig[1]:
+            gy = _sum_back(-grad_out if ctx.alpha == 1 else grad_out * -ctx.alpha, ctx.sy)
+        return gx, gy, None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        edges = ctx._edges
+        gx = _sum_back_array(g, ctx.sx) if edges[0] else None
+        gy = None
+        if edges[1]:
+            gy = _sum_back_array(-g if ctx.alpha == 1 else g * scalar_operand(-ctx.alpha, g),
+                                 ctx.sy)
         return gx, gy, None
 
     @staticmethod
@@ -110,6 +167,21 @@ class Sub(Op):
             ty = -ty if ctx.alpha == 1 else ty * -ctx.alpha
         out = tx if ty is None else ty if tx is None else tx + ty
         return expand_to(out, ctx._fw_out.shape)
+
+
+def _operand_shape(v: Any, out: Any) -> tuple | None:
+    """An operand's shape as backward needs it: None when it is the output's shape
+    (nothing to sum), so the common case keeps no tuple on the node."""
+    shape = getattr(v, "shape", ())
+    return None if shape == out.shape else shape
+
+
+def _sum_back(g: Tensor, shape: tuple | None) -> Tensor:
+    return g if shape is None else sum_to(g, shape)
+
+
+def _sum_back_array(g: Any, shape: tuple | None) -> Any:
+    return g if shape is None else sum_to_array(g, shape)
 
 
 def _check_bool_sub(x: Any, y: Any) -> None:
@@ -179,6 +251,14 @@ class Mul(Op):
         return gx, gy
 
     @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        x, y = ctx.saved_arrays
+        edges = ctx._edges
+        gx = sum_to_array(g * y, x.shape) if edges[0] else None
+        gy = sum_to_array(g * x, y.shape) if edges[1] else None
+        return gx, gy
+
+    @staticmethod
     def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
         x, y = ctx.saved_tensors
         a = tx * y if tx is not None else None
@@ -195,7 +275,7 @@ class MulScalar(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, c: Any) -> Any:
         ctx.c = c
-        return x * c
+        return x * scalar_operand(c, x)
 
     @staticmethod
     def inplace(x: Any, c: Any) -> None:
@@ -204,6 +284,10 @@ class MulScalar(Op):
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         return MulScalar.apply(grad_out, ctx.c), None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        return g * scalar_operand(ctx.c, g), None
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
@@ -248,6 +332,18 @@ class Div(Op):
         return gx, gy
 
     @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        y, out = ctx.saved_arrays
+        edges = ctx._edges
+        gx = sum_to_array(g / y, ctx.sx) if edges[0] else None
+        gy = None
+        if edges[1]:
+            gy = g * out
+            gy /= y
+            gy = sum_to_array(-gy, y.shape)
+        return gx, gy
+
+    @staticmethod
     def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
         y, out = ctx.saved_tensors
         a = tx / y if tx is not None else None
@@ -264,12 +360,19 @@ class RDiv(Op):
 
     @staticmethod
     def forward(ctx: Any, y: Any, c: Any) -> Any:
-        return c / y
+        return scalar_operand(c, y) / y
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         y, out = ctx.saved_tensors
         return -grad_out * out / y, None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        y, out = ctx.saved_arrays
+        gy = g * out
+        gy /= y
+        return -gy, None
 
     @staticmethod
     def jvp(ctx: Any, ty: Tensor, _: Any) -> Tensor:
@@ -299,7 +402,7 @@ class DivScalar(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, c: Any) -> Any:
         ctx.c = c
-        return x / c
+        return x / scalar_operand(c, x)
 
     @staticmethod
     def inplace(x: Any, c: Any) -> None:
@@ -308,6 +411,10 @@ class DivScalar(Op):
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         return DivScalar.apply(grad_out, ctx.c), None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        return g / scalar_operand(ctx.c, g), None
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
@@ -422,6 +529,22 @@ class PowScalar(Op):
         return grad_out * _pow_deriv(x, ctx.c), None
 
     @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        (x,) = ctx.saved_arrays
+        c = ctx.c
+        if c == 0:
+            d = x * 0.0
+        elif c == 1:
+            d = x * 0.0 + 1.0  # 1, or NaN where x is: as the Tensor-level derivative
+        elif c == 2:
+            d = x + x
+        else:
+            d = backend.xp_of(x).power(x, c - 1)
+            d *= scalar_operand(c, d)
+        d *= g
+        return d, None
+
+    @staticmethod
     def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
         (x,) = ctx.saved_tensors
         return tx * _pow_deriv(x, ctx.c)
@@ -489,611 +612,19 @@ def pow(x: Any, exponent: Any) -> Tensor:
     return Pow.apply(x, exponent)
 
 
-# ----------------------------------------------------------------------------- max / min
-
-
-class Maximum(Op):
-    saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, y: Any) -> Any:
-        return backend.xp_of(x).maximum(x, y)
-
-    @staticmethod
-    def inplace(x: Any, y: Any) -> None:
-        backend.xp_of(x).maximum(x, y, out=x)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, y = ctx.saved_tensors
-        return _split_grad(grad_out, x, y, x > y, ctx.needs_input_grad)
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        x, y = ctx.saved_tensors
-        return _select_tangent(tx, ty, x > y, x == y, ctx._fw_out.shape)
-
-
-class Minimum(Op):
-    saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, y: Any) -> Any:
-        return backend.xp_of(x).minimum(x, y)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, y = ctx.saved_tensors
-        return _split_grad(grad_out, x, y, x < y, ctx.needs_input_grad)
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        x, y = ctx.saved_tensors
-        return _select_tangent(tx, ty, x < y, x == y, ctx._fw_out.shape)
-
-
-def _split_grad(g: Tensor, x: Tensor, y: Tensor, x_wins: Tensor, nig: tuple) -> tuple:
-    """Winner takes the gradient; a tie splits it in half (PyTorch's rule)."""
-    tie = x == y
-    half = g * 0.5
-    gx = sum_to(where(x_wins, g, where(tie, half, 0.0)), x.shape) if nig[0] else None
-    gy = None
-    if nig[1]:
-        gy = sum_to(where(x_wins, 0.0, where(tie, half, g)), y.shape)
-    return gx, gy
-
-
-def _select_tangent(tx: Tensor | None, ty: Tensor | None, x_wins: Tensor, tie: Tensor,
-                    shape: tuple) -> Tensor:
-    zero = 0.0
-    a = tx if tx is not None else zero
-    b = ty if ty is not None else zero
-    res = where(x_wins, a, where(tie, (a + b) * 0.5 if tx is not None and ty is not None
-                                 else (a if tx is not None else b) * 0.5, b))
-    return expand_to(res, shape)
-
-
-def maximum(x: Any, y: Any) -> Tensor:
-    """Elementwise maximum (a tie splits the gradient equally).
-
-    Example:
-        >>> import autograd
-        >>> autograd.maximum(autograd.tensor([1.0, 5.0]), autograd.tensor([3.0, 2.0])).tolist()
-        [3.0, 5.0]
-    """
-    x, y = promote(to_tensor(x) if not isinstance(x, Tensor) else x, y)
-    y = to_tensor(y, x)
-    return Maximum.apply(x, y)
-
-
-def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise minimum (a tie splits the gradient equally).
-
-    Example:
-        >>> import autograd
-        >>> autograd.minimum(autograd.tensor([1.0, 5.0]), autograd.tensor([3.0, 2.0])).tolist()
-        [1.0, 2.0]
-    """
-    x, y = promote(to_tensor(x) if not isinstance(x, Tensor) else x, y)
-    y = to_tensor(y, x)
-    return Minimum.apply(x, y)
-
-
-# ----------------------------------------------------------------------------- atan2, hypot, fmod
-
-
-class Atan2(Op):
-    saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx: Any, y: Any, x: Any) -> Any:
-        return backend.xp_of(y).arctan2(y, x)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        y, x = ctx.saved_tensors
-        r2 = x * x + y * y
-        nig = ctx.needs_input_grad
-        gy = sum_to(grad_out * x / r2, y.shape) if nig[0] else None
-        gx = sum_to(-grad_out * y / r2, x.shape) if nig[1] else None
-        return gy, gx
-
-    @staticmethod
-    def jvp(ctx: Any, ty: Tensor | None, tx: Tensor | None) -> Tensor:
-        y, x = ctx.saved_tensors
-        r2 = x * x + y * y
-        res = None
-        if ty is not None:
-            res = ty * x / r2
-        if tx is not None:
-            b = -tx * y / r2
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
-
-
-def atan2(y: Any, x: Any) -> Tensor:
-    """The angle of the point (x, y), elementwise.
-
-    Example:
-        >>> import autograd
-        >>> round(autograd.atan2(autograd.tensor(1.0), autograd.tensor(1.0)).item(), 4)
-        0.7854
-    """
-    y, x = promote(y, x)
-    y, x = to_tensor(y), to_tensor(x, y if isinstance(y, Tensor) else None)
-    if y._data.dtype.kind not in "fc":
-        y, x = y.to(backend.get_default_dtype()), x.to(backend.get_default_dtype())
-    return Atan2.apply(y, x)
-
-
-def hypot(x: Tensor, y: Tensor) -> Tensor:
-    """``sqrt(x**2 + y**2)`` (composed, so it is differentiable)."""
-    from .pointwise import sqrt
-
-    return sqrt(x * x + y * y)
-
-
-def xlogy(x: Any, y: Any) -> Tensor:
-    """``x * log(y)``, with 0 where ``x == 0`` (even if ``y == 0``)."""
-    x, y = promote(x, y)
-    x, y = to_tensor(x), to_tensor(y, x if isinstance(x, Tensor) else None)
-    safe_y = where(x == 0, 1.0, y)
-    return where(x == 0, 0.0, x * _log(safe_y))
-
-
-class Fmod(Op):
-    """C-style remainder (sign of the dividend); d/dx = 1, d/dy = -trunc(x / y)."""
-
-    saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, y: Any) -> Any:
-        ctx.sx = _shape(x)
-        return backend.xp_of(x).fmod(x, y)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, y = ctx.saved_tensors
-        gx = sum_to(grad_out, ctx.sx) if ctx.needs_input_grad[0] else None
-        gy = None
-        if ctx.needs_input_grad[1]:
-            from .compare import trunc
-
-            gy = sum_to(-grad_out * trunc(x / y), y.shape)
-        return gx, gy
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        x, y = ctx.saved_tensors
-        res = tx
-        if ty is not None:
-            from .compare import trunc
-
-            b = -ty * trunc(x / y)
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
-
-
-class Remainder(Op):
-    """Python-style remainder (sign of the divisor); d/dy = -floor(x / y)."""
-
-    saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, y: Any) -> Any:
-        ctx.sx = _shape(x)
-        return backend.xp_of(x if hasattr(x, "shape") else y).remainder(x, y)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, y = ctx.saved_tensors
-        gx = sum_to(grad_out, ctx.sx) if ctx.needs_input_grad[0] else None
-        gy = None
-        if ctx.needs_input_grad[1]:
-            from .compare import floor
-
-            gy = sum_to(-grad_out * floor(x / y), y.shape)
-        return gx, gy
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        x, y = ctx.saved_tensors
-        res = tx
-        if ty is not None:
-            from .compare import floor
-
-            b = -ty * floor(x / y)
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
-
-
-def fmod(x: Any, y: Any) -> Tensor:
-    """Remainder with the sign of ``x`` (C ``fmod``)."""
-    x, y = promote(x, y)
-    return Fmod.apply(to_tensor(x), y)
-
-
-def remainder(x: Any, y: Any) -> Tensor:
-    """Remainder with the sign of ``y`` (Python ``%``)."""
-    x, y = promote(x, y)
-    if not isinstance(x, Tensor):
-        x = to_tensor(x, y)
-    return Remainder.apply(x, y)
-
-
-# ----------------------------------------------------------------------------- where / clamp
-
-
-class Where(Op):
-    saved_inputs = (0,)
-
-    @staticmethod
-    def forward(ctx: Any, cond: Any, x: Any, y: Any) -> Any:
-        ctx.sx, ctx.sy = _shape(x), _shape(y)
-        return backend.xp_of(cond).where(cond, x, y)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        (cond,) = ctx.saved_tensors
-        nig = ctx.needs_input_grad
-        zero = _wrap(backend.xp_of(grad_out._data).zeros((), grad_out._data.dtype))
-        gx = sum_to(Where.apply(cond, grad_out, zero), ctx.sx) if nig[1] else None
-        gy = sum_to(Where.apply(cond, zero, grad_out), ctx.sy) if nig[2] else None
-        return None, gx, gy
-
-    @staticmethod
-    def jvp(ctx: Any, _: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        (cond,) = ctx.saved_tensors
-        like = tx if tx is not None else ty
-        zero = _wrap(backend.xp_of(like._data).zeros((), like._data.dtype))
-        return Where.apply(cond, tx if tx is not None else zero, ty if ty is not None else zero)
-
-
-def where(condition: Tensor, x: Any = None, y: Any = None) -> Any:
-    """Pick ``x`` where ``condition`` holds, else ``y`` (broadcasting all three);
-    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``.
-
-    Example:
-        >>> import autograd
-        >>> c = autograd.tensor([True, False])
-        >>> autograd.where(c, autograd.tensor([1.0, 2.0]), 0.0).tolist()
-        [1.0, 0.0]
-    """
-    if x is None and y is None:
-        from .compare import nonzero
-
-        return nonzero(condition, as_tuple=True)
-    cond = condition if isinstance(condition, Tensor) else to_tensor(condition)
-    if cond._data.dtype.kind != "b":
-        if cond._data.dtype.kind not in "biu":
-            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
-        cond = _wrap(cond._data.astype(bool))
-    x, y = promote(x, y)
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        x = to_tensor(x)
-        x = x.to(backend.get_default_dtype()) if isinstance(y, float) and x._data.dtype.kind != "f" else x
-    if isinstance(x, Tensor) and not isinstance(y, Tensor):
-        y = _wrap(backend.xp_of(x._data).asarray(y, dtype=x._data.dtype))
-    elif isinstance(y, Tensor) and not isinstance(x, Tensor):
-        x = _wrap(backend.xp_of(y._data).asarray(x, dtype=y._data.dtype))
-    return Where.apply(cond, x, y)
-
-
-class Clamp(Op):
-    """Clamp to number bounds; the gradient flows where ``min <= x <= max``."""
-
-    saved_inputs = (0,)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
-        ctx.lo, ctx.hi = lo, hi
-        return backend.xp_of(x).clip(x, lo, hi)
-
-    @staticmethod
-    def inplace(x: Any, lo: Any, hi: Any) -> None:
-        backend.xp_of(x).clip(x, lo, hi, out=x)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        (x,) = ctx.saved_tensors
-        return where(_inside(x, ctx.lo, ctx.hi), grad_out, 0.0), None, None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor, *_: Any) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return where(_inside(x, ctx.lo, ctx.hi), tx, 0.0)
-
-
-def _inside(x: Tensor, lo: Any, hi: Any) -> Tensor:
-    from .compare import ge, le
-
-    if lo is None:
-        return le(x, hi)
-    if hi is None:
-        return ge(x, lo)
-    return ge(x, lo) & le(x, hi)
-
-
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Limit values to ``[min, max]`` (numbers or tensors; either may be None).
-
-    Example:
-        >>> import autograd
-        >>> autograd.clamp(autograd.tensor([-2.0, 0.5, 3.0]), min=0, max=1).tolist()
-        [0.0, 0.5, 1.0]
-    """
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = where(out < min, min, out)
-        if max is not None:
-            out = where(out > max, max, out)
-        return out
-    if x._data.dtype.kind in "iu" and (isinstance(min, float) or isinstance(max, float)):
-        x = x.to(backend.get_default_dtype())
-    return Clamp.apply(x, min, max)
-
-
-clip = clamp
-
-
-# ----------------------------------------------------------------------------- fused updates
-
-
-class Lerp(Op):
-    """``x + w * (end - x)``."""
-
-    saved_inputs = (0, 1, 2)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, end: Any, w: Any) -> Any:
-        return x + w * (end - x)
-
-    @staticmethod
-    def inplace(x: Any, end: Any, w: Any) -> None:
-        x += w * (end - x)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, end, w = ctx.saved_tensors
-        nig = ctx.needs_input_grad
-        gx = _grad(grad_out * (1 - w), x) if nig[0] else None
-        gend = _grad(grad_out * w, end) if nig[1] else None
-        gw = _grad(grad_out * (end - x), w) if nig[2] else None
-        return gx, gend, gw
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Any, tend: Any, tw: Any) -> Tensor:
-        x, end, w = ctx.saved_tensors
-        res = None
-        if tx is not None:
-            res = tx * (1 - w)
-        if tend is not None:
-            b = tend * w
-            res = b if res is None else res + b
-        if tw is not None:
-            b = tw * (end - x)
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
-
-
-class Addcmul(Op):
-    """``x + value * t1 * t2``."""
-
-    saved_inputs = (1, 2)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, t1: Any, t2: Any, value: Any) -> Any:
-        ctx.value, ctx.sx = value, _shape(x)
-        return x + value * t1 * t2
-
-    @staticmethod
-    def inplace(x: Any, t1: Any, t2: Any, value: Any) -> None:
-        x += value * t1 * t2
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        t1, t2 = ctx.saved_tensors
-        nig = ctx.needs_input_grad
-        v = ctx.value
-        gx = sum_to(grad_out, ctx.sx) if nig[0] else None
-        g1 = _grad(grad_out * t2 * v, t1) if nig[1] else None
-        g2 = _grad(grad_out * t1 * v, t2) if nig[2] else None
-        return gx, g1, g2, None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Any, t1d: Any, t2d: Any, _: Any) -> Tensor:
-        t1, t2 = ctx.saved_tensors
-        res = tx
-        if t1d is not None:
-            b = t1d * t2 * ctx.value
-            res = b if res is None else res + b
-        if t2d is not None:
-            b = t2d * t1 * ctx.value
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
-
-
-class Addcdiv(Op):
-    """``x + value * t1 / t2``."""
-
-    saved_inputs = (1, 2)
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, t1: Any, t2: Any, value: Any) -> Any:
-        ctx.value, ctx.sx = value, _shape(x)
-        return x + value * t1 / t2
-
-    @staticmethod
-    def inplace(x: Any, t1: Any, t2: Any, value: Any) -> None:
-        x += value * t1 / t2
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        t1, t2 = ctx.saved_tensors
-        nig = ctx.needs_input_grad
-        v = ctx.value
-        gx = sum_to(grad_out, ctx.sx) if nig[0] else None
-        g1 = _grad(grad_out * v / t2, t1) if nig[1] else None
-        g2 = _grad(-grad_out * v * t1 / (t2 * t2), t2) if nig[2] else None
-        return gx, g1, g2, None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Any, t1d: Any, t2d: Any, _: Any) -> Tensor:
-        t1, t2 = ctx.saved_tensors
-        res = tx
-        if t1d is not None:
-            b = t1d * ctx.value / t2
-            res = b if res is None else res + b
-        if t2d is not None:
-            b = -t2d * ctx.value * t1 / (t2 * t2)
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
-
-
-def lerp(x: Tensor, end: Tensor, weight: Any) -> Tensor:
-    """Linear interpolation ``x + weight * (end - x)``.
-
-    Example:
-        >>> import autograd
-        >>> autograd.lerp(autograd.zeros(2), autograd.ones(2), 0.25).tolist()
-        [0.25, 0.25]
-    """
-    end = to_tensor(end, x)
-    return Lerp.apply(x, end, weight)
-
-
-def addcmul(x: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    """``x + value * tensor1 * tensor2``."""
-    return Addcmul.apply(x, tensor1, tensor2, value)
-
-
-def addcdiv(x: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    """``x + value * tensor1 / tensor2``."""
-    return Addcdiv.apply(x, tensor1, tensor2, value)
-
-
-# ----------------------------------------------------------------------------- fill / copy
-
-
-class Fill(Op):
-    """Every element becomes ``value`` (a number, or a tensor broadcast to x's shape)."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, value: Any) -> Any:
-        ctx.sv = _shape(value)
-        xp = backend.xp_of(x)
-        if hasattr(value, "shape"):
-            return xp.broadcast_to(value.astype(x.dtype, copy=False), x.shape).copy()
-        return xp.full(x.shape, value, dtype=x.dtype)
-
-    @staticmethod
-    def inplace(x: Any, value: Any) -> None:
-        x[...] = value
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        gv = sum_to(grad_out, ctx.sv) if ctx.needs_input_grad[1] else None
-        return None, gv
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Any, tv: Any) -> Any:
-        if tv is None:
-            return None
-        return expand_to(tv, ctx._fw_out.shape)
-
-
-class Copy(Op):
-    """``x.copy_(src)``: src broadcast to x's shape, converted to x's dtype and device."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, src: Any) -> Any:
-        ctx.src_meta = (src.shape, src.dtype, backend.device_of(src))
-        src = backend.to_device(src, backend.device_of(x))
-        xp = backend.xp_of(x)
-        return xp.broadcast_to(src.astype(x.dtype, copy=False), x.shape).copy()
-
-    @staticmethod
-    def inplace(x: Any, src: Any) -> None:
-        x[...] = backend.to_device(src, backend.device_of(x))
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        if not ctx.needs_input_grad[1]:
-            return None, None
-        shape, dtype, dev = ctx.src_meta
-        g = sum_to(grad_out, shape)
-        return None, g.to(dev, dtype)
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Any, tsrc: Any) -> Any:
-        if tsrc is None:
-            return None
-        return expand_to(tsrc.to(ctx._fw_out.device, ctx._fw_out.dtype), ctx._fw_out.shape)
-
-
-def fill_(x: Tensor, value: Any) -> Tensor:
-    """Fill ``x`` in place with a number (or a 0-dim tensor, differentiably)."""
-    if isinstance(value, Tensor) and value._data.ndim != 0:
-        raise RuntimeError(
-            f"fill_ only supports 0-dimension value tensor but got tensor with "
-            f"{value._data.ndim} dimensions."
-        )
-    return apply_inplace(Fill, x, value)
-
-
-def copy_(x: Tensor, src: Any) -> Tensor:
-    """Copy ``src`` into ``x`` in place (broadcasting, converting dtype/device)."""
-    src = to_tensor(src, x)
-    try:
-        backend.numpy.broadcast_shapes(src.shape, x.shape)
-    except ValueError:
-        raise RuntimeError(
-            f"copy_: the source of shape {list(src.shape)} cannot be broadcast to the "
-            f"destination's shape {list(x.shape)}"
-        ) from None
-    if len(src.shape) > len(x.shape) or backend.numpy.broadcast_shapes(src.shape, x.shape) != x.shape:
-        raise RuntimeError(
-            f"copy_: the source of shape {list(src.shape)} cannot be broadcast to the "
-            f"destination's shape {list(x.shape)}"
-        )
-    return apply_inplace(Copy, x, src)
-
-
 # ----------------------------------------------------------------------------- in-place variants
 
 
-def _inplace_operand(x: Tensor, y: Any) -> Any:
-    """In-place ops keep x's dtype: the other operand is converted to it (a result of
-    a higher category than x's dtype is refused, as PyTorch does)."""
-    check_inplace_cast(x, y)
-    if isinstance(y, Tensor):
-        if y._data.dtype != x._data.dtype:
-            if x._data.dtype.kind in "biu" and y._data.dtype.kind in "fc":
-                raise RuntimeError(
-                    f"result type {y.dtype} can't be cast to the desired output type {x.dtype}"
-                )
-            y = y.to(x.dtype)
-        return y
-    if not is_number(y):
-        return to_tensor(y, x).to(x.dtype)
-    if x._data.dtype.kind in "biu" and isinstance(y, float):
-        raise RuntimeError(f"result type Float can't be cast to the desired output type {x.dtype}")
-    return y
-
-
 def add_(x: Tensor, y: Any, *, alpha: Any = 1) -> Tensor:
-    return apply_inplace(Add, x, _inplace_operand(x, y), alpha)
+    return apply_inplace(Add, x, inplace_operand(x, y), alpha)
 
 
 def sub_(x: Tensor, y: Any, *, alpha: Any = 1) -> Tensor:
-    return apply_inplace(Sub, x, _inplace_operand(x, y), alpha)
+    return apply_inplace(Sub, x, inplace_operand(x, y), alpha)
 
 
 def mul_(x: Tensor, y: Any) -> Tensor:
-    y = _inplace_operand(x, y)
+    y = inplace_operand(x, y)
     return apply_inplace(Mul if isinstance(y, Tensor) else MulScalar, x, y)
 
 
@@ -1101,35 +632,11 @@ def div_(x: Tensor, y: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         return copy_(x, div(x, y, rounding_mode=rounding_mode))
     check_inplace_cast(x, 1.0)  # true division of an integer tensor gives floats
-    y = _inplace_operand(x, y)
+    y = inplace_operand(x, y)
     return apply_inplace(Div if isinstance(y, Tensor) else DivScalar, x, y)
 
 
 def pow_(x: Tensor, exponent: Any) -> Tensor:
     if is_number(exponent):
         return apply_inplace(PowScalar, x, exponent)
-    return apply_inplace(Pow, x, _inplace_operand(x, exponent))
-
-
-def clamp_(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return copy_(x, clamp(x, min, max))
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    return apply_inplace(Clamp, x, min, max)
-
-
-def lerp_(x: Tensor, end: Tensor, weight: Any) -> Tensor:
-    return apply_inplace(Lerp, x, _inplace_operand(x, end), weight)
-
-
-def addcmul_(x: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    return apply_inplace(Addcmul, x, tensor1, tensor2, value)
-
-
-def addcdiv_(x: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    return apply_inplace(Addcdiv, x, tensor1, tensor2, value)
-
-
-def maximum_(x: Tensor, y: Tensor) -> Tensor:
-    return apply_inplace(Maximum, x, _inplace_operand(x, y))
+    return apply_inplace(Pow, x, inplace_operand(x, exponent))

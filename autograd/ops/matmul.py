@@ -24,7 +24,7 @@ from ..function import Op
 from ..tensor import Tensor
 from ._einsum import einsum, tensordot
 from ._structure import diag, diag_embed, diagonal, trace, tril, triu
-from ._util import expand_to, norm_dim, promote, result_dtype
+from ._util import expand_to, norm_dim, promote, result_dtype, sum_to_array
 from .shape import Reshape, sum_to
 
 __all__ = [
@@ -537,6 +537,27 @@ class Linear(Op):
             gw = MatMul.apply(g2.mT, x2)
         if nig[2]:
             gb = sum_to(grad_out, ctx.b_shape)
+        return gx, gw, gb
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        """The three GEMM-shaped products on arrays, each written once into a fresh
+        array (which the engine then keeps as the parameter's ``.grad``)."""
+        x, w = ctx.saved_arrays
+        edges = ctx._edges
+        g2, x2 = g, x
+        if x.ndim != 2:
+            g2 = g.reshape(-1, w.shape[0])
+            x2 = x.reshape(-1, w.shape[1])
+        gx = gw = gb = None
+        if edges[0]:
+            gx = g2 @ w
+            if x.ndim != 2:
+                gx = gx.reshape(x.shape)
+        if edges[1]:
+            gw = g2.T @ x2
+        if edges[2]:
+            gb = sum_to_array(g, ctx.b_shape)
         return gx, gw, gb
 
     @staticmethod

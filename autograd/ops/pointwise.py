@@ -18,6 +18,7 @@ from .. import backend
 from ..function import Op, apply_inplace
 from ..tensor import Tensor
 from . import special
+from ._util import keep_where, scalar_operand
 
 __all__ = [
     "neg", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square",
@@ -29,7 +30,8 @@ __all__ = [
 
 
 class Unary(Op):
-    """A unary op whose backward and jvp both multiply by ``deriv(ctx)``."""
+    """A unary op whose backward and jvp both multiply by ``deriv(ctx)``; the hot ones
+    also give ``backward_array`` (the same product on raw arrays)."""
 
     @classmethod
     def deriv(cls, ctx: Any) -> Any:
@@ -68,6 +70,10 @@ class Neg(Op):
         return Neg.apply(grad_out)
 
     @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        return -g
+
+    @staticmethod
     def jvp(ctx: Any, tx: Tensor) -> Tensor:
         return Neg.apply(tx)
 
@@ -102,6 +108,13 @@ class Square(Unary):
     def deriv(cls, ctx: Any) -> Any:
         (x,) = ctx.saved_tensors
         return 2.0 * x
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_arrays
+        gx = x + x
+        gx *= g
+        return gx
 
 
 class Reciprocal(Unary):
@@ -156,6 +169,11 @@ class Exp(Unary):
         (out,) = ctx.saved_tensors
         return out
 
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_arrays
+        return g * out
+
 
 class Exp2(Unary):
     save_output = True
@@ -198,6 +216,11 @@ class Log(Unary):
     def backward(cls, ctx: Any, grad_out: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
         return grad_out / x
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_arrays
+        return g / x
 
     @classmethod
     def jvp(cls, ctx: Any, tx: Tensor) -> Tensor:
@@ -268,6 +291,11 @@ class Sqrt(Unary):
         (out,) = ctx.saved_tensors
         return grad_out / (2.0 * out)
 
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_arrays
+        return g / (out + out)
+
     @classmethod
     def jvp(cls, ctx: Any, tx: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
@@ -306,6 +334,13 @@ class Sin(Unary):
         (x,) = ctx.saved_tensors
         return cos(x)
 
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_arrays
+        gx = backend.xp_of(x).cos(x)
+        gx *= g
+        return gx
+
 
 class Cos(Unary):
     saved_inputs = (0,)
@@ -322,6 +357,13 @@ class Cos(Unary):
     def deriv(cls, ctx: Any) -> Any:
         (x,) = ctx.saved_tensors
         return -sin(x)
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_arrays
+        gx = backend.xp_of(x).sin(x)
+        gx *= g
+        return -gx
 
 
 class Tan(Unary):
@@ -418,6 +460,13 @@ class Tanh(Unary):
         (out,) = ctx.saved_tensors
         return 1.0 - out * out
 
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_arrays
+        gx = scalar_operand(1.0, out) - out * out
+        gx *= g
+        return gx
+
 
 # ----------------------------------------------------------------------------- activations
 
@@ -441,6 +490,14 @@ class Sigmoid(Unary):
         (out,) = ctx.saved_tensors
         return out * (1.0 - out)
 
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_arrays
+        gx = scalar_operand(1.0, out) - out
+        gx *= out
+        gx *= g
+        return gx
+
 
 class Relu(Op):
     save_output = True
@@ -457,6 +514,11 @@ class Relu(Op):
     def backward(ctx: Any, grad_out: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
         return _masked(grad_out, out)
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_arrays
+        return keep_where(g, out > 0)
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor) -> Tensor:
@@ -483,6 +545,15 @@ class Erf(Unary):
         (x,) = ctx.saved_tensors
         return (2.0 / math.sqrt(math.pi)) * exp(-(x * x))
 
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_arrays
+        gx = x * x
+        gx = backend.xp_of(gx).exp(-gx)
+        gx *= scalar_operand(2.0 / math.sqrt(math.pi), gx)
+        gx *= g
+        return gx
+
 
 class Erfc(Unary):
     saved_inputs = (0,)
@@ -504,7 +575,9 @@ def _unary(cls: type, doc: str, floats_only: bool = True) -> Any:
     def fn(x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
-        return cls.apply(_float_input(x) if floats_only else x)
+        if floats_only and x._data.dtype.kind in "biu":
+            x = x.to(backend.get_default_dtype())  # as PyTorch: integer math gives floats
+        return cls.apply(x)
 
     name = cls.__name__.lower()
     fn.__name__ = fn.__qualname__ = name
