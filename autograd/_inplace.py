@@ -22,6 +22,7 @@ import weakref
 from typing import Any
 
 from . import backend
+from . import function as _function
 from .function import Node, Op, _check_devices, _Scratch, as_array, fw_state
 from .grad_mode import state as _grad_state
 from .tensor import Tensor, _wrap
@@ -64,15 +65,38 @@ def replay_view(chain: tuple, t: Tensor) -> Tensor:
 
 def refresh_view(v: Tensor) -> None:
     """A view whose memory changed under it (through its base or a sibling view) gets
-    its grad_fn regenerated from the base, so gradients follow the current values."""
+    its grad_fn, and under forward AD its tangents, regenerated from the base, so
+    derivatives follow the current values."""
     if v._view_version == v._vc[0]:
         return
     v._view_version = v._vc[0]
     base = v._base
-    if not (base._rg and _grad_state.enabled):
+    grad = base._rg and _grad_state.enabled
+    fw = (base._fw is not None or v._fw is not None) and fw_state.level >= 0
+    if not (grad or fw):
         return
     r = replay_view(v._view_chain, base)
-    v.grad_fn, v._output_nr, v._rg = r.grad_fn, r._output_nr, r._rg
+    if grad:
+        v.grad_fn, v._output_nr, v._rg = r.grad_fn, r._output_nr, r._rg
+    if fw:
+        v._fw = r._fw
+
+
+def _layout(a: Any) -> tuple | None:
+    """The order of ``a``'s axes in memory, outermost first (None: row-major), so
+    ``_filled_like`` can build an array that views the same way (order 'K')."""
+    if a.flags.c_contiguous:
+        return None
+    strides = a.strides
+    return tuple(sorted(range(a.ndim), key=lambda i: -abs(strides[i])))
+
+
+def _filled_like(xp: Any, shape: tuple, dtype: Any, layout: tuple | None, value: float) -> Any:
+    """A new array of ``shape`` filled with ``value``, its axes laid out as ``layout``."""
+    if layout is None:
+        return xp.full(shape, value, dtype=dtype)
+    inverse = sorted(range(len(layout)), key=layout.__getitem__)
+    return xp.full(tuple(shape[i] for i in layout), value, dtype=dtype).transpose(inverse)
 
 
 class CopySlices(Op):
@@ -82,17 +106,35 @@ class CopySlices(Op):
     @staticmethod
     def forward(ctx: Any, base: Any, value: Any, chain: tuple) -> Any:
         ctx.chain = chain
+        ctx.layout = _layout(base)
         return base
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        xp = backend.xp_of(grad_out._data)
-        mask = xp.ones(grad_out.shape, dtype=grad_out.dtype)
+        # the mask has the base's memory layout, so replaying the view chain on it
+        # views (and zeroes) the same elements as the write did
+        g = grad_out._data
+        mask = _filled_like(backend.xp_of(g), g.shape, g.dtype, ctx.layout, 1)
         replay_view_array(ctx.chain, mask)[...] = 0
         g_value = None
         if ctx.needs_input_grad[1]:
             g_value = replay_view(ctx.chain, grad_out)
         return grad_out * _wrap(mask), g_value, None
+
+    @staticmethod
+    def jvp(ctx: Any, t_base: Tensor | None, t_value: Tensor | None, _: Any) -> Tensor:
+        # the base's tangent with the view's region replaced by the value's tangent,
+        # written into a new tensor (the base's tangent may be shared)
+        out = ctx._fw_out._data
+        res = _wrap(_filled_like(backend.xp_of(out), out.shape, out.dtype, ctx.layout, 0))
+        if t_base is not None:
+            res.copy_(t_base)
+        region = replay_view(ctx.chain, res)
+        if t_value is None:
+            region.zero_()
+        else:
+            region.copy_(t_value)
+        return res
 
 
 def rebase_view(v: Tensor, value: Tensor) -> None:
@@ -107,11 +149,25 @@ def rebase_view(v: Tensor, value: Tensor) -> None:
     old = _wrap(base._data, base._rg, base.grad_fn, base._output_nr)
     if base._rg and base.grad_fn is None:
         old._acc = base._acc
+    if base._fw is not None:
+        old._fw = base._fw
     new = CopySlices.apply(old, value, v._view_chain)
     _move_retain(base, new.grad_fn)
     base.grad_fn, base._output_nr, base._rg = new.grad_fn, 0, True
+    if base._fw is not None or new._fw is not None:
+        base._fw = new._fw
     v._view_version = -1
     refresh_view(v)
+
+
+def _rebase_tangents(v: Tensor, value: Tensor) -> None:
+    """Forward AD without a graph: after ``value`` was written into view ``v``, the
+    base's tangents take ``value``'s in the view's region (CopySlices' jvp)."""
+    base = v._base
+    old = _wrap(base._data, False, None, 0, base._vc)
+    old._fw = base._fw
+    base._fw = CopySlices.apply(old, value, v._view_chain)._fw
+    v._view_version = v._vc[0]
 
 
 def _move_retain(t: Tensor, node: Node) -> None:
@@ -124,13 +180,21 @@ def _move_retain(t: Tensor, node: Node) -> None:
         node._retain[0] = weakref.ref(t)
 
 
+def _fw_involved(x: Tensor, args: tuple) -> bool:
+    """Forward AD is on and ``x`` (or its base, or an argument) carries tangents."""
+    if not (_function._fw_threads and fw_state.level >= 0):
+        return False
+    if x._fw is not None or (x._base is not None and x._base._fw is not None):
+        return True
+    return any(isinstance(a, Tensor) and a._fw is not None for a in args)
+
+
 def apply_inplace(cls: type, x: Tensor, *args: Any) -> Tensor:
     """``x.op_(*args)``: compute ``cls(x, *args)`` and write it into ``x``'s memory,
-    bumping the version counter; with autograd on, ``x`` becomes the op's output."""
+    bumping the version counter; with autograd on, ``x`` becomes the op's output (and
+    a view's base follows it, in reverse and forward mode)."""
     others_rg = any(isinstance(a, Tensor) and a._rg for a in args)
-    if not (_grad_state.enabled and (x._rg or others_rg)) and (
-        fw_state.level < 0 or (x._fw is None and not any(isinstance(a, Tensor) and a._fw for a in args))
-    ):
+    if not (_grad_state.enabled and (x._rg or others_rg)) and not _fw_involved(x, args):
         datas = [a._data if isinstance(a, Tensor) else a for a in args]
         if backend.cupy is not None:
             _check_devices(cls, [x] + [a for a in args if isinstance(a, Tensor)])
@@ -166,9 +230,12 @@ def apply_inplace(cls: type, x: Tensor, *args: Any) -> Tensor:
         old._fw = x._fw
     out = cls.apply(old, *args)
     _write(x, out._data, cls)
-    if out._fw is not None:
-        x._fw = out._fw
+    forward_ad = fw_state.level >= 0
+    if forward_ad and (x._fw is not None or out._fw is not None):
+        x._fw = out._fw  # the tangents of the new values (none: the op dropped them)
     if not out._rg:
+        if forward_ad and x._base is not None and (out._fw is not None or x._base._fw is not None):
+            _rebase_tangents(x, out)
         return x
     if x._base is None:
         _move_retain(x, out.grad_fn)

@@ -5,8 +5,8 @@ A tensor batched by a vmap level is a ``BatchedTensor``: it shows the *logical* 
 *physical* tensor (the batch dim first) as its value. Its ``_data`` is a phantom
 (``_vmap_phantom``): right shape and dtype, no values, not a NumPy array, pointing back
 to the physical value. While a vmap is active, ``Op.apply`` and ``Function.apply`` are
-routed through the dispatcher here (installed on entering the first vmap, removed on
-leaving the last; function.py has no dispatch hook of its own): when an argument is
+routed through the dispatcher here (the core's ``function._batched_hook``, set on
+entering the first vmap and cleared on leaving the last): when an argument is
 batched, the op's batching rule (keyed by op name, see ``_vmap_rules``) rewrites the
 call onto the physical tensors, or the per-example loop fallback runs the op once per
 batch element. Autograd (reverse and forward mode)
@@ -37,12 +37,13 @@ import threading
 from typing import Any
 
 from . import backend
+from . import function as _function
 from ._vmap_phantom import Phantom as _Phantom
 from ._vmap_phantom import VmapDataError, phantom
 from ._vmap_phantom import data_error as _data_error
 from ._vmap_phantom import make_phantom as _make_phantom
 from ._vmap_phantom import phantom_of_raw as _phantom_of_raw
-from .function import Function, Op, fw_state
+from .function import fw_state
 from .tensor import Tensor
 
 __all__ = ["BatchedTensor", "is_batched", "batched_value", "wrap_level", "lift", "lower",
@@ -325,8 +326,6 @@ def lower(p: Tensor, levels: list[tuple[int, int]]) -> Tensor:
 
 # ----------------------------------------------------------------------------- dispatch
 
-_ORIG_OP_APPLY = Op.__dict__["apply"]
-_ORIG_FN_APPLY = Function.__dict__["apply"]
 _patch_lock = threading.Lock()
 _patch_depth = 0
 
@@ -344,36 +343,29 @@ def _has_batched(args: tuple, depth: int = 0) -> bool:
     return False
 
 
-def _op_apply(cls: type, *args: Any) -> Any:
-    if _has_batched(args):
-        from ._vmap_rules import dispatch_op
+def _dispatch(cls: type, args: tuple, is_op: bool) -> Any:
+    """The core's batching hook: a call with a batched argument goes to its batching
+    rule (or the per-example loop); any other call goes on as usual."""
+    if not _has_batched(args):
+        return NotImplemented
+    from ._vmap_rules import dispatch_function, dispatch_op
 
-        return dispatch_op(cls, args)
-    return _ORIG_OP_APPLY.__func__(cls, *args)
-
-
-def _fn_apply(cls: type, *args: Any) -> Any:
-    if _has_batched(args):
-        from ._vmap_rules import dispatch_function
-
-        return dispatch_function(cls, args)
-    return _ORIG_FN_APPLY.__func__(cls, *args)
+    return dispatch_op(cls, args) if is_op else dispatch_function(cls, args)
 
 
 def _patch(on: bool) -> None:
-    """Route op calls through the batching dispatcher while any vmap is running."""
+    """Route op calls through the batching dispatcher while any vmap is running (the
+    core's ``function._batched_hook``; an ``Fn.apply`` bound earlier sees it too)."""
     global _patch_depth
     with _patch_lock:
         if on:
             _patch_depth += 1
             if _patch_depth == 1:
-                Op.apply = classmethod(_op_apply)
-                Function.apply = classmethod(_fn_apply)
+                _function._batched_hook = _dispatch
         else:
             _patch_depth -= 1
             if _patch_depth == 0:
-                Op.apply = _ORIG_OP_APPLY
-                Function.apply = _ORIG_FN_APPLY
+                _function._batched_hook = None
 
 
 # ----------------------------------------------------------------------------- randomness

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ._vmap import (
-    _ORIG_FN_APPLY,
-    _ORIG_OP_APPLY,
     _guard_generators,
     _level_ids,
     _patch,
@@ -215,8 +213,6 @@ def _run_level(func: Callable, leaves: list, spec: Any, dims: list, out_dims: An
     _state.levels.append((level, size, randomness))
     guards = _guard_generators(level, size, randomness)
     try:
-        if getattr(func, "__func__", None) in (_ORIG_OP_APPLY.__func__, _ORIG_FN_APPLY.__func__):
-            func = func.__self__.apply  # vmap(Fn.apply): bound before the routing
         batched = [x if d is None else wrap_level(x.movedim(d, 0) if d else x, level)
                    for x, d in zip(leaves, dims)]
         out = func(*_unflatten(batched, spec), **kwargs)

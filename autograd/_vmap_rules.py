@@ -210,7 +210,7 @@ rule(
     "Add", "Sub", "Mul", "MulScalar", "Div", "RDiv", "DivScalar", "Pow", "PowScalar", "RPow",
     "Maximum", "Minimum", "Atan2", "Fmod", "Remainder", "Where", "Clamp", "Lerp", "Addcmul",
     "Addcdiv", "Relu", "Neg", "Frac", "SafeSqrt", "LeakyRelu", "Hardtanh", "Elu", "Softplus",
-    "Conj", "Clone", "ToCopy",
+    "Conj", "Clone", "ToCopy", "Gelu",
 )(elementwise)
 
 

@@ -59,6 +59,12 @@ _DIFF_KINDS = frozenset("fc")
 _ndarray = backend.numpy.ndarray
 _new = object.__new__
 
+# A transform that reroutes op calls (vmap) sets this to ``hook(cls, args, is_op)``
+# while it runs: ``Op.apply``/``Function.apply`` call it first and use its result
+# unless it returns ``NotImplemented`` (no argument is batched). None otherwise, so
+# the hot path pays one global read.
+_batched_hook: Callable | None = None
+
 
 class _FwState(threading.local):
     """Forward-AD state of this thread: ``level`` is the index of the innermost active
@@ -147,6 +153,10 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    # Ops that take their inputs from several devices on purpose (``x.copy_(src)``
+    # moves ``src`` to ``x``'s device) skip the same-device check.
+    cross_device = False
+
     # The grad_fn name when it is not ``<class name>Backward`` (e.g. a fast variant of
     # an op that should still print as PyTorch names it: ``backward_name = "MulBackward"``).
     backward_name: str | None = None
@@ -166,6 +176,10 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args: Any) -> Any:
         """Run ``forward`` under no_grad and record a node whose backward is ``backward``."""
+        if _batched_hook is not None:
+            out = _batched_hook(cls, args, False)
+            if out is not NotImplemented:
+                return out
         tensors = [a for a in args if isinstance(a, Tensor)]
         _check_devices(cls, tensors)
         record = _grad_state.enabled and any(t._rg for t in tensors)
@@ -318,14 +332,19 @@ def _expandable(shape: tuple, target: tuple) -> bool:
 
 
 def _check_devices(cls: type, tensors: list) -> None:
-    if backend.cupy is None or len(tensors) < 2:
+    """All tensor arguments of an op on one device (only checked where CuPy is loaded)."""
+    if backend.cupy is None or len(tensors) < 2 or cls.cross_device:
         return
-    devs = {str(t.device) for t in tensors}
-    if len(devs) > 1:
-        raise RuntimeError(
-            f"Expected all tensors to be on the same device, but {cls.__name__} got tensors on "
-            f"{sorted(devs)}; move them first with .to(device)"
-        )
+    device_of = backend.device_of
+    first = device_of(tensors[0]._data)
+    for t in tensors:
+        dev = device_of(t._data)
+        if dev is not first and dev != first:
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but found at least two "
+                f"devices, {first} and {dev}! ({cls.__name__} got both; move the tensors to "
+                "one device first with .to(device))"
+            )
 
 
 # ----------------------------------------------------------------------------- Op
@@ -349,6 +368,10 @@ class Op(Function):
     def apply(cls, *args: Any) -> Any:
         # One pass over the arguments: the arrays for forward and, in grad mode, one
         # graph edge per argument (False: not a tensor; None: needs no gradient).
+        if _batched_hook is not None:
+            out = _batched_hook(cls, args, True)
+            if out is not NotImplemented:
+                return out
         datas = []
         if not _grad_state.enabled:
             for a in args:
@@ -466,6 +489,7 @@ def _forward_ad_op(cls: type, ctx: Any, args: tuple, res: Any) -> None:
     differentiated by them (nested forward mode) and never re-enters level L.
     """
     outs = res if type(res) is tuple else (res,)
+    _refresh_stale_views(args)
     top = fw_state.level
     for level in range(top + 1):
         key = fw_state.ids[level]
@@ -488,7 +512,15 @@ def _forward_ad_op(cls: type, ctx: Any, args: tuple, res: Any) -> None:
                 o._fw = {**(o._fw or {}), key: t}
 
 
+def _refresh_stale_views(args: tuple) -> None:
+    """A view written through another alias takes its tangents from its base again."""
+    for a in args:
+        if isinstance(a, Tensor) and a._base is not None and a._view_version != a._vc[0]:
+            refresh_view(a)
+
+
 def _forward_ad_custom(cls: type, ctx: Node, args: tuple, results: list) -> None:
+    _refresh_stale_views(args)
     top = fw_state.level
     input_ids = {id(a) for a in args if isinstance(a, Tensor)}
     outs = [r for r in results if isinstance(r, Tensor)]
@@ -528,45 +560,6 @@ def _defined(cls: type) -> frozenset:
     return frozenset(names)
 
 
-# ----------------------------------------------------------------------------- once_differentiable
-
-
-class _OnceDifferentiableError(Function):
-    @staticmethod
-    def forward(ctx: Node, name: str, n: int, *tensors: Tensor) -> tuple:
-        ctx.fn_name = name
-        return tuple(g.detach() for g in tensors[:n])
-
-    @staticmethod
-    def backward(ctx: Node, *grads: Any) -> Any:
-        raise RuntimeError(
-            f"trying to differentiate twice a function that was marked with "
-            f"@once_differentiable ({ctx.fn_name})"
-        )
-
-
-def once_differentiable(fn: Callable) -> Callable:
-    """Decorate a custom ``backward`` whose own computation is not differentiable: it
-    runs under no_grad, and differentiating its result again raises a clear error."""
-
-    @functools.wraps(fn)
-    def wrapper(ctx: Node, *args: Any) -> Any:
-        with no_grad():
-            out = fn(ctx, *args)
-        if not _grad_state.enabled or not any(isinstance(a, Tensor) and a._rg for a in args):
-            return out
-        outs = out if isinstance(out, tuple) else (out,)
-        name = getattr(fn, "__qualname__", "backward")
-        tracked = [a for a in args if isinstance(a, Tensor) and a._rg]
-        present = [o for o in outs if o is not None]
-        wrapped = _OnceDifferentiableError.apply(name, len(present), *present, *tracked)
-        it = iter(wrapped)
-        res = tuple(next(it) if o is not None else None for o in outs)
-        return res if isinstance(out, tuple) else res[0]
-
-    return wrapper
-
-
 # Views and in-place writes build on Op and Node; bound here so ``Op.apply`` and the
 # modules that import them from ``autograd.function`` find them.
 from ._inplace import (  # noqa: E402, F401
@@ -578,3 +571,4 @@ from ._inplace import (  # noqa: E402, F401
     replay_view,
     replay_view_array,
 )
+from ._once_differentiable import once_differentiable  # noqa: E402

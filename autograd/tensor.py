@@ -218,8 +218,8 @@ class Tensor:
         return self._data.dtype.kind == "c"
 
     def data_ptr(self) -> int:
-        return int(self._data.__array_interface__["data"][0]) if self.device.type == "cpu" \
-            else int(self._data.data.ptr)
+        """The address of the first element (host or device memory)."""
+        return backend.data_ptr(self._data)
 
     # ------------------------------------------------------------------ conversion
     def item(self) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 from .. import backend
 from ..function import Op, apply_inplace
 from ..tensor import Tensor, _wrap
-from ._util import expand_to, inplace_operand, promote, to_tensor
+from ._util import expand_to, inplace_operand, promote, to_tensor, zeros_of
 from .shape import sum_to
 
 __all__ = [
@@ -556,13 +556,15 @@ class Fill(Op):
 
     @staticmethod
     def jvp(ctx: Any, tx: Any, tv: Any) -> Any:
-        if tv is None:
-            return None
+        if tv is None:  # a constant overwrites the tangent too
+            return zeros_of(ctx._fw_out._data)
         return expand_to(tv, ctx._fw_out.shape)
 
 
 class Copy(Op):
     """``x.copy_(src)``: src broadcast to x's shape, converted to x's dtype and device."""
+
+    cross_device = True  # src may live elsewhere: forward moves it to x's device
 
     @staticmethod
     def forward(ctx: Any, x: Any, src: Any) -> Any:
@@ -585,8 +587,8 @@ class Copy(Op):
 
     @staticmethod
     def jvp(ctx: Any, tx: Any, tsrc: Any) -> Any:
-        if tsrc is None:
-            return None
+        if tsrc is None:  # copying a constant overwrites the tangent with zeros
+            return zeros_of(ctx._fw_out._data)
         return expand_to(tsrc.to(ctx._fw_out.device, ctx._fw_out.dtype), ctx._fw_out.shape)
 
 

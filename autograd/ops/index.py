@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..function import Op, apply_inplace
+from ..function import Op, _Scratch, apply_inplace
 from ..tensor import Tensor, _wrap
 from ._util import is_number, norm_dim, to_tensor
 from .shape import Reshape, broadcast_to, sum_to
@@ -114,6 +114,10 @@ class GetItem(Op):
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         return IndexPut.apply(grad_out, ctx.in_shape, ctx._key), None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        return IndexPut.forward(_Scratch(), g, ctx.in_shape, ctx._key), None
 
     @classmethod
     def jvp(cls, ctx: Any, tx: Tensor, _: Any) -> Tensor:

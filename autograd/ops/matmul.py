@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 from .. import backend
+from ..amp import autocast_mode as _amp
 from ..function import Op
 from ..tensor import Tensor
 from ._einsum import einsum, tensordot
@@ -52,7 +53,7 @@ class MatMul(Op):
         xp = backend.xp_of(x)
         if y.ndim == 2 and x.ndim > 2 and x.flags.c_contiguous:
             # one large GEMM instead of a loop of small ones over the batch dims
-            out = xp.matmul(x.reshape(-1, x.shape[-1]), y)
+            out = xp.matmul(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), y)
             return out.reshape(x.shape[:-1] + (y.shape[-1],))
         return xp.matmul(x, y)
 
@@ -71,6 +72,29 @@ class MatMul(Op):
                 gy = MatMul.apply(x2.mT, g2)
             else:
                 gy = sum_to(MatMul.apply(x.mT, grad_out), y.shape)
+        return gx, gy
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        """The two products on arrays; with a 2-D right operand the batch dims fold into
+        the rows, so each product is one GEMM."""
+        x, y = ctx.saved_arrays
+        edges = ctx._edges
+        xp = backend.xp_of(g)
+        gx = gy = None
+        if edges[0]:
+            if y.ndim == 2 and g.ndim > 2:
+                rows = math.prod(g.shape[:-1])
+                gx = xp.matmul(g.reshape(rows, g.shape[-1]), y.T).reshape(g.shape[:-1] + (y.shape[0],))
+            else:
+                gx = xp.matmul(g, xp.swapaxes(y, -1, -2))
+            gx = sum_to_array(gx, x.shape)
+        if edges[1]:
+            if y.ndim == 2 and x.ndim > 2:
+                rows = math.prod(x.shape[:-1])
+                gy = xp.matmul(x.reshape(rows, x.shape[-1]).T, g.reshape(rows, g.shape[-1]))
+            else:
+                gy = sum_to_array(xp.matmul(xp.swapaxes(x, -1, -2), g), y.shape)
         return gx, gy
 
     @staticmethod
@@ -106,6 +130,8 @@ def matmul(x: Tensor, y: Tensor) -> Tensor:
         >>> autograd.matmul(autograd.ones(4, 2, 3), autograd.ones(3)).shape
         (4, 2)
     """
+    if _amp.active[0]:  # autocast: a lower-precision op
+        x, y = _amp.autocast_lower(x, y)
     x, y = promote(x, y)
     xs, ys = x._data.shape, y._data.shape
     if len(xs) == 0 or len(ys) == 0:
@@ -148,6 +174,8 @@ def mm(x: Tensor, y: Tensor) -> Tensor:
         >>> autograd.mm(autograd.ones(2, 3), autograd.ones(3, 4)).shape
         (2, 4)
     """
+    if _amp.active[0]:  # autocast: a lower-precision op
+        x, y = _amp.autocast_lower(x, y)
     if x.ndim != 2:
         raise RuntimeError(f"self must be a matrix (mm got a {x.ndim}-D first operand)")
     if y.ndim != 2:
@@ -168,6 +196,8 @@ def bmm(x: Tensor, y: Tensor) -> Tensor:
         >>> autograd.bmm(autograd.ones(5, 2, 3), autograd.ones(5, 3, 4)).shape
         (5, 2, 4)
     """
+    if _amp.active[0]:  # autocast: a lower-precision op
+        x, y = _amp.autocast_lower(x, y)
     if x.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got shape {list(x.shape)})")
     if y.ndim != 3:
@@ -189,6 +219,8 @@ def mv(x: Tensor, vec: Tensor) -> Tensor:
         >>> autograd.mv(autograd.ones(2, 3), autograd.ones(3)).tolist()
         [3.0, 3.0]
     """
+    if _amp.active[0]:  # autocast: a lower-precision op
+        x, vec = _amp.autocast_lower(x, vec)
     if x.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {x.ndim}, {vec.ndim}")
     if x.shape[1] != vec.shape[0]:
@@ -343,7 +375,7 @@ def kron(x: Tensor, y: Tensor) -> Tensor:
     return Reshape.apply(xr * yr, tuple(a * b for a, b in zip(xs, ys)))
 
 
-# ----------------------------------------------------------------------------- fused add*
+# ----------------------------------------------------------------------------- broadcasting checks
 
 
 def _check_expand(t: Tensor, target: tuple) -> None:
@@ -363,80 +395,6 @@ def _check_expand(t: Tensor, target: tuple) -> None:
                 f"size ({s}) at non-singleton dimension {lead + i}.  Target sizes: "
                 f"{list(target)}.  Tensor sizes: {list(src)}"
             )
-
-
-def _scaled_sum(inp: Tensor, prod: Tensor, beta: Any, alpha: Any) -> Tensor:
-    """``beta * inp + alpha * prod`` with ``inp`` broadcast to ``prod`` (ignored when beta
-    is 0, so NaNs in it do not propagate, as in PyTorch)."""
-    _check_expand(inp, tuple(prod.shape))
-    if alpha != 1:
-        prod = prod * alpha
-    if beta == 0:
-        return prod
-    return prod + (inp if beta == 1 else inp * beta)
-
-
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    """``beta * input + alpha * (mat1 @ mat2)``.
-
-    Example:
-        >>> import autograd
-        >>> autograd.addmm(autograd.ones(2), autograd.ones(2, 3), autograd.ones(3, 2)).tolist()
-        [[4.0, 4.0], [4.0, 4.0]]
-    """
-    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
-
-
-def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    """``beta * input + alpha * (mat @ vec)``.
-
-    Example:
-        >>> import autograd
-        >>> autograd.addmv(autograd.ones(2), autograd.ones(2, 3), autograd.ones(3), alpha=2).tolist()
-        [7.0, 7.0]
-    """
-    return _scaled_sum(input, mv(mat, vec), beta, alpha)
-
-
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
-            alpha: Any = 1) -> Tensor:
-    """``beta * input + alpha * bmm(batch1, batch2)``.
-
-    Example:
-        >>> import autograd
-        >>> autograd.baddbmm(autograd.zeros(2, 4), autograd.ones(5, 2, 3), autograd.ones(5, 3, 4)).shape
-        (5, 2, 4)
-    """
-    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
-
-
-def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
-           alpha: Any = 1) -> Tensor:
-    """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])`` (one GEMM over the batch).
-
-    Example:
-        >>> import autograd
-        >>> autograd.addbmm(autograd.zeros(2, 4), autograd.ones(5, 2, 3), autograd.ones(5, 3, 4))[0, 0].item()
-        15.0
-    """
-    if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError(
-            f"batch1 and batch2 must be 3D tensors, got shapes {list(batch1.shape)} and "
-            f"{list(batch2.shape)}"
-        )
-    b, n, k = batch1.shape
-    if batch2.shape[0] != b:
-        raise RuntimeError(
-            f"batch1 and batch2 must have same number of batches, got {b} and {batch2.shape[0]}"
-        )
-    if batch2.shape[1] != k:
-        raise RuntimeError(
-            f"Incompatible matrix sizes for bmm ({n}x{k} and {batch2.shape[1]}x{batch2.shape[2]})"
-        )
-    batch1, batch2 = promote(batch1, batch2)
-    m = batch2.shape[2]
-    lhs = Reshape.apply(batch1.permute(1, 0, 2), (n, b * k))
-    return _scaled_sum(input, MatMul.apply(lhs, Reshape.apply(batch2, (b * k, m))), beta, alpha)
 
 
 # ----------------------------------------------------------------------------- cross
@@ -514,7 +472,8 @@ class Linear(Op):
         if x.ndim == 2:
             out = xp.matmul(x, w.T)
         else:
-            out = xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+            rows = math.prod(x.shape[:-1])
+            out = xp.matmul(x.reshape(rows, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
         if b is not None:
             out += b
         return out
@@ -547,8 +506,9 @@ class Linear(Op):
         edges = ctx._edges
         g2, x2 = g, x
         if x.ndim != 2:
-            g2 = g.reshape(-1, w.shape[0])
-            x2 = x.reshape(-1, w.shape[1])
+            rows = math.prod(x.shape[:-1])
+            g2 = g.reshape(rows, w.shape[0])
+            x2 = x.reshape(rows, w.shape[1])
         gx = gw = gb = None
         if edges[0]:
             gx = g2 @ w
@@ -581,6 +541,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> autograd.linear(autograd.ones(4, 3), autograd.ones(2, 3), autograd.ones(2)).shape
         (4, 2)
     """
+    if _amp.active[0]:  # autocast: a lower-precision op
+        x, weight, bias = _amp.autocast_lower(x, weight, bias)
     if weight.ndim == 1:  # a single output feature, dropped from the result (as PyTorch)
         out = matmul(x, weight)
         return out if bias is None else out + bias
@@ -605,3 +567,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None:
         _check_expand(bias, tuple(x.shape[:-1]) + (weight.shape[0],))
     return Linear.apply(x, weight, bias)
+
+
+# The fused add* products build on mm/mv/bmm above (re-exported here).
+from ._addmm import addbmm, addmm, addmv, baddbmm  # noqa: E402

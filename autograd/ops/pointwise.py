@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import backend
 from ..function import Op, apply_inplace
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from . import special
 from ._util import keep_where, scalar_operand
 
@@ -95,6 +95,20 @@ class Abs(Unary):
 
         (x,) = ctx.saved_tensors
         return sign(x)
+
+    @classmethod
+    def jvp(cls, ctx: Any, tx: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        if x._data.dtype.kind != "c":
+            return tx * cls.deriv(ctx)
+        # |x| is real: its tangent is Re(conj(x) * tx) / |x| (0 where x = 0, as sgn)
+        from ._binary_misc import where
+        from .matmul import Conj
+
+        out = ctx._fw_out
+        at_zero = _wrap(out._data == 0)
+        re = (Conj.apply(x) * tx).to(out.dtype)
+        return where(at_zero, 0.0, re / where(at_zero, 1.0, out))
 
 
 class Square(Unary):

@@ -141,6 +141,15 @@ class Sum(Op):
         return expand_back(grad_out, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
 
     @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        in_shape, dims = ctx.in_shape, ctx.dims
+        if not ctx.keepdim and dims:
+            g = g.reshape(_keepdim_shape(in_shape, dims))
+        if g.shape != in_shape:
+            g = backend.xp_of(g).broadcast_to(g, in_shape)
+        return g, None, None, None
+
+    @staticmethod
     def jvp(ctx: Any, tx: Tensor, *_: Any) -> Tensor:
         return Sum.apply(tx, ctx.dims, ctx.keepdim, None)
 

@@ -73,6 +73,10 @@ class Reshape(Op):
         return Reshape.apply(grad_out, ctx.in_shape), None
 
     @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        return g.reshape(ctx.in_shape), None
+
+    @staticmethod
     def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
         return Reshape.apply(tx, ctx._fw_out.shape)
 
@@ -165,12 +169,23 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        inv = tuple(int(i) for i in backend.numpy.argsort(ctx.dims))
-        return Permute.apply(grad_out, inv), None
+        return Permute.apply(grad_out, _inverse(ctx.dims)), None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        return g.transpose(_inverse(ctx.dims)), None
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor, _: Any) -> Tensor:
         return Permute.apply(tx, ctx.dims)
+
+
+def _inverse(dims: tuple) -> tuple:
+    """The permutation that undoes ``dims``."""
+    inv = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inv[d] = i
+    return tuple(inv)
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:

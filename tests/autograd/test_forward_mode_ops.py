@@ -135,6 +135,7 @@ ENTRIES = [
     _spec("getitem", "getitem", lambda x: x[1:, ::2], [((3, 4),)]),
     _spec("getitem_advanced", "getitem", lambda x: x[A.tensor([2, 0, 2])], [((3, 4),)]),
     _spec("setitem", "setitem", lambda x, v: _setitem(x, v), [((3, 4), (4,))]),
+    _spec("inplace_on_view", "zeros", lambda x, v: _write_through_view(x, v), [((3, 4), (2, 4))]),
     _spec("index_put_accumulate", "index_put",
           lambda x, v: A.index_put(x, (A.tensor([0, 2, 0]),), v, accumulate=True), [((3, 4), (3, 4))]),
     _spec("index_add", "index_add", lambda x, s: A.index_add(x, 0, A.tensor([1, 0, 1]), s),
@@ -198,6 +199,8 @@ ENTRIES = [
           domain=(-2, -0.2)),
     _spec("hardtanh", "nn.functional.hardtanh", lambda x: F.hardtanh(x), U1, domain=(-0.9, 0.9)),
     _spec("elu", "nn.functional.elu", lambda x: F.elu(x), U1),
+    _spec("gelu", "nn.functional.gelu", lambda x: F.gelu(x), U1),
+    _spec("gelu_tanh", "nn.functional.gelu", lambda x: F.gelu(x, approximate="tanh"), U1),
     _spec("softplus", "nn.functional.softplus", lambda x: F.softplus(x, beta=2.0), U1),
     _spec("conv2d", "nn.functional.conv2d", lambda x, w: F.conv2d(x, w, padding=1),
           [((1, 2, 4, 4), (3, 2, 3, 3))]),
@@ -216,6 +219,9 @@ ENTRIES = [
     _spec("embedding", "nn.functional.embedding", lambda w: F.embedding(A.tensor([[0, 2], [2, 1]]), w),
           [((3, 4),)]),
     _spec("layer_norm", "nn.functional.layer_norm", lambda x: F.layer_norm(x, (3,)), U1),
+    _spec("group_norm", "nn.functional.group_norm", lambda x: F.group_norm(x, 1), [((2, 3, 2),)]),
+    _spec("layer_norm_affine", "nn.functional.layer_norm",
+          lambda x, w, b: F.layer_norm(x, (3,), w, b), [((2, 3), (3,), (3,))]),
     _spec("lstm_cell_op", "nn.functional._rnn_ops.LSTMCellOp",
           lambda g, c: F._rnn_ops.LSTMCellOp.apply(g, c), [((2, 8), (2, 2))]),
     _spec("gru_cell_op", "nn.functional._rnn_ops.GRUCellOp",
@@ -232,6 +238,15 @@ SPECS = [s for s in ENTRIES if s is not None]
 def _setitem(x: Any, v: Any) -> Any:
     y = x * 1.0
     y[1] = v
+    return y
+
+
+def _write_through_view(x: Any, v: Any) -> Any:
+    """In-place ops on views: the base's node becomes CopySlices (mul_ through a
+    strided view, copy_ through a transposed one)."""
+    y = x * 1.0
+    y[::2].mul_(v)
+    y.T[1:3].copy_(v[:, :3] * v[:, 1:])
     return y
 
 
@@ -316,17 +331,7 @@ def _vjp_values(spec: OpSpec, inputs: list, us: list, create_graph: bool) -> lis
             for g, i in zip(grads, idx)]
 
 
-# bugs found by this file in ops owned elsewhere (reported with repro and fix)
-FOR_BUGS: dict[str, str] = {}
-
-
-def _for_params() -> list:
-    return [pytest.param(s, id=s.name, marks=(pytest.mark.xfail(strict=True, reason=FOR_BUGS[s.name]),)
-                         if s.name in FOR_BUGS else ())
-            for s in SPECS if s.gradgrad]
-
-
-@pytest.mark.parametrize("spec", _for_params())
+@pytest.mark.parametrize("spec", [pytest.param(s, id=s.name) for s in SPECS if s.gradgrad])
 def test_forward_over_reverse_matches_finite_differences(spec: OpSpec) -> None:
     """d/dε Jᵀ(x + ε v)(u + ε w), by one dual pass through the backward computation
     (the tangent w of the cotangent runs the jvp of backward-only ops)."""
@@ -399,21 +404,11 @@ def _defines(cls: type, name: str) -> bool:
 # abstract bases whose subclasses are the real ops
 ABSTRACT = {"Unary", "MultiOut", "TieSplit", "_Triangle"}
 ALL_OPS = [c for c in _all_ops() if c.__name__ not in ABSTRACT]
-KNOWN_MISSING_JVP = {
-    # core bug (autograd/function.py, reported): in-place on a view of a dual tensor
-    "CopySlices": "CopySlices (in-place writes through a view) has no jvp rule",
-}
 
 
 def _jvp_params() -> list:
-    out = []
-    for c in ALL_OPS:
-        marks = ()
-        if c.__name__ in KNOWN_MISSING_JVP:
-            marks = (pytest.mark.xfail(strict=True, reason=KNOWN_MISSING_JVP[c.__name__]),)
-        out.append(pytest.param(c, id=f"{c.__module__.rsplit('.', 1)[-1]}.{c.__name__}",
-                                marks=marks))
-    return out
+    return [pytest.param(c, id=f"{c.__module__.rsplit('.', 1)[-1]}.{c.__name__}")
+            for c in ALL_OPS]
 
 
 @pytest.mark.parametrize("op", _jvp_params())
@@ -455,9 +450,7 @@ def test_every_op_is_exercised_by_the_table() -> None:
             grads = autograd.grad(live, [inputs[i] for i in idx], cots, allow_unused=True,
                                   create_graph=True)
             used |= _ops_in_graph([g for g in grads if g is not None])
-    exempt = set(KNOWN_MISSING_JVP)
-    missing = [f"{c.__module__}.{c.__name__}" for c in ALL_OPS
-               if c not in used and c.__name__ not in exempt]
+    missing = [f"{c.__module__}.{c.__name__}" for c in ALL_OPS if c not in used]
     assert not missing, (
         f"no forward-mode table entry exercises these ops: {missing}; add an entry calling the "
         "public function that uses each"
@@ -538,8 +531,6 @@ def test_nested_dual_levels_give_second_derivatives() -> None:
     np.testing.assert_allclose(second.numpy(), 2 * np.cos(xv) - xv * np.sin(xv))
 
 
-@pytest.mark.xfail(strict=True, reason="core bug (autograd/function.py, reported): an in-place op "
-                   "on a view of a dual tensor does not update the base's tangent")
 def test_inplace_on_a_view_of_a_dual_updates_the_base_tangent() -> None:
     x = autograd.randn(3, 4, dtype=F64)
     with fwAD.dual_level():
@@ -563,8 +554,6 @@ def test_logcumsumexp_derivatives_at_minus_infinity() -> None:
     assert xr.grad.numpy()[0] == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="ops/pointwise.py (reported): Abs.jvp of a complex input "
-                   "returns a complex tangent for the real output")
 def test_abs_of_complex_has_a_real_tangent() -> None:
     z = autograd.tensor([3.0, -4.0], dtype=F64)
     with fwAD.dual_level():
@@ -572,3 +561,12 @@ def test_abs_of_complex_has_a_real_tangent() -> None:
         out = autograd.abs(d.to(autograd.complex128) * (1 + 1j))
         t = fwAD.unpack_dual(out).tangent
     assert t.dtype == out.dtype
+    np.testing.assert_allclose(t.numpy(), [np.sqrt(2.0), -np.sqrt(2.0)])  # PyTorch's values
+    # d|z| = Re(conj(z) dz) / |z|, and 0 at z = 0 (as sgn)
+    zs = np.array([3 + 4j, -1 + 2j, 0j])
+    dz = np.array([1 + 1j, 2 - 1j, 1j])
+    with fwAD.dual_level():
+        out = autograd.abs(fwAD.make_dual(autograd.tensor(zs), autograd.tensor(dz)))
+        t = fwAD.unpack_dual(out).tangent
+    assert t.dtype == autograd.float64
+    np.testing.assert_allclose(t.numpy(), [7 / 5, -4 / np.sqrt(5.0), 0.0])

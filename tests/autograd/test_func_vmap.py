@@ -357,6 +357,24 @@ def test_custom_functions_under_vmap() -> None:
     np.testing.assert_array_equal(g.numpy(), np.full((3, 2), 2.0))
 
 
+def test_apply_bound_before_vmap_is_batched_inside() -> None:
+    """vmap reroutes op calls through the core's hook, not by replacing ``apply``: a
+    bound ``Fn.apply`` (or an op's) taken before the vmap still dispatches."""
+    from autograd import function
+    from autograd.ops.shape import Reshape
+
+    looped, reshape = Looped.apply, Reshape.apply
+    x = randn(3, 2)
+    assert function._batched_hook is None
+    out = vmap(lambda r: looped(reshape(r, (2, 1))).sum())(x)
+    np.testing.assert_allclose(out.numpy(), 2 * x.numpy().sum(1))
+    np.testing.assert_allclose(vmap(looped)(x).numpy(), 2 * x.numpy())
+    assert function._batched_hook is None  # cleared when the last vmap ends
+    with pytest.raises(ValueError):
+        vmap(lambda r: r.sum(), in_dims=3)(x)
+    assert function._batched_hook is None  # also after an error
+
+
 def test_vmap_randomness_modes() -> None:
     x = A.ones(4, 1000)
     with pytest.raises(RuntimeError, match="called random operation while in randomness error mode"):

@@ -389,3 +389,54 @@ def test_einsum_errors_use_pytorch_wording(args: tuple, msg: str) -> None:
 def test_forward_over_reverse(name: str, fn: object, shape: tuple) -> None:
     x = _t(np.random.default_rng(5).normal(size=shape), rg=True)
     assert autograd.gradgradcheck(fn, (x,), check_fwd_over_rev=True)
+
+
+# ----------------------------------------------------------------------------- empty dims
+
+
+@pytest.mark.parametrize("fn,shapes,out,fill", [
+    (autograd.matmul, ((3, 6, 0), (0, 7)), (3, 6, 7), 0.0),  # contraction of size 0: zeros
+    (autograd.matmul, ((0, 6, 4), (4, 7)), (0, 6, 7), 0.0),
+    (autograd.matmul, ((2, 0), (0, 3)), (2, 3), 0.0),
+    (lambda x, w: autograd.linear(x, w), ((3, 6, 0), (7, 0)), (3, 6, 7), 0.0),
+    (lambda x, w: autograd.linear(x, w, autograd.ones(7, dtype=autograd.float64)),
+     ((2, 3, 0), (7, 0)), (2, 3, 7), 1.0),
+])
+def test_products_with_empty_dims_and_their_gradients(fn: object, shapes: tuple, out: tuple,
+                                                     fill: float) -> None:
+    x, w = (_t(np.ones(s), rg=True) for s in shapes)
+    y = fn(x, w)
+    assert y.shape == out
+    np.testing.assert_array_equal(y.detach().numpy(), np.full(out, fill))
+    (y * 2.0).sum().backward()
+    assert x.grad.shape == shapes[0] and w.grad.shape == shapes[1]
+    assert not x.grad.numpy().any() and not w.grad.numpy().any()
+
+
+# ----------------------------------------------------------------------------- autocast
+
+
+def test_matmul_family_runs_in_the_low_dtype_under_autocast() -> None:
+    from autograd import amp
+
+    f16 = autograd.float16
+    a, b = autograd.ones(2, 3), autograd.ones(3, 4, requires_grad=True)
+    batch1, batch2 = autograd.ones(5, 2, 3), autograd.ones(5, 3, 4)
+    with amp.autocast("cpu", dtype=f16):
+        results = {
+            "@": a @ b, "matmul": autograd.matmul(a, b), "mm": autograd.mm(a, b),
+            "bmm": autograd.bmm(batch1, batch2), "mv": autograd.mv(a, autograd.ones(3)),
+            "addmm": autograd.addmm(autograd.ones(4), a, b),
+            "addmv": autograd.addmv(autograd.ones(2), a, autograd.ones(3)),
+            "baddbmm": autograd.baddbmm(autograd.ones(2, 4), batch1, batch2),
+            "addbmm": autograd.addbmm(autograd.ones(2, 4), batch1, batch2),
+            "linear": autograd.linear(a, b.T, autograd.ones(4)),
+            "float64 stays": autograd.matmul(a.double(), b.double()),
+        }
+    for name, r in results.items():
+        assert r.dtype == (autograd.float64 if name == "float64 stays" else f16), name
+    np.testing.assert_array_equal(results["mm"].detach().float().numpy(), np.full((2, 4), 3.0))
+    results["@"].float().sum().backward()
+    assert b.grad.dtype == autograd.float32  # the cast is differentiable
+    np.testing.assert_array_equal(b.grad.numpy(), np.full((3, 4), 2.0))
+    assert (a @ b).dtype == autograd.float32  # outside the region: as before

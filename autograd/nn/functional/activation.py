@@ -22,6 +22,7 @@ from ...function import Op
 from ...ops import pointwise as _pw
 from ...ops.binary import where
 from ...tensor import Tensor, _wrap
+from ._gelu import Gelu
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu",
@@ -294,7 +295,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x · Φ(x) (``approximate='tanh'``: the tanh approximation).
+    """x · Φ(x) (``approximate='tanh'``: the tanh approximation), one fused op. On
+    float32 CPU tensors Φ uses PyTorch's CPU erf formula (within 1.5e-7 of Φ).
 
     Example:
         >>> import autograd
@@ -302,12 +304,17 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         >>> round(F.gelu(autograd.tensor([1.0])).item(), 4)
         0.8413
     """
-    if approximate == "none":
-        return input * 0.5 * (1.0 + _pw.erf(input * (1.0 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (1.0 + _pw.tanh(inner))
-    raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got '{approximate}'")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate must be 'none' or 'tanh', got '{approximate}'")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"gelu(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind not in "fcV":
+        raise RuntimeError(f'"GeluKernelImpl" not implemented for \'{_type_word(input)}\'')
+    return Gelu.apply(input, approximate)
+
+
+def _type_word(t: Tensor) -> str:
+    return {"b": "Bool", "i": "Long", "u": "Byte"}.get(t._data.dtype.kind, str(t.dtype))
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:

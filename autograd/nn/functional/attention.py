@@ -21,6 +21,7 @@ from typing import Any
 from ... import backend
 from ...amp import autocast_mode as _amp
 from ...function import Op
+from ...ops._util import scalar_operand
 from ...tensor import Tensor, _wrap
 from .dropout import dropout as _dropout
 from .linear import linear as _linear
@@ -39,9 +40,12 @@ class MaskedSoftmax(Op):
     def forward(ctx: Any, x: Any, scale: float, mask: Any, safe: bool) -> Any:
         xp = backend.xp_of(x)
         ctx.scale = scale
-        z = x * scale if scale != 1.0 else x.copy()
+        z = x * scalar_operand(scale, x) if scale != 1.0 else x.copy()
         if mask is not None:
-            z = z + mask  # broadcasts masks with fewer dims
+            if backend.numpy.broadcast_shapes(z.shape, mask.shape) == z.shape:
+                z += mask  # in place: a fresh large array costs page faults
+            else:
+                z = z + mask  # a mask with more dims broadcasts the scores
         m = z.max(axis=-1, keepdims=True)
         if safe:
             m = xp.where(xp.isneginf(m), 0.0, m).astype(z.dtype, copy=False)
@@ -62,6 +66,17 @@ class MaskedSoftmax(Op):
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple:
         return MaskedSoftmax._apply_jacobian(ctx, grad_out), None, None, None
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        (y,) = ctx.saved_arrays
+        gx = g * y
+        total = gx.sum(axis=-1, keepdims=True)
+        backend.xp_of(gx).subtract(g, total, out=gx)
+        gx *= y
+        if ctx.scale != 1.0:
+            gx *= scalar_operand(ctx.scale, gx)
+        return gx, None, None, None
 
     @staticmethod
     def jvp(ctx: Any, tx: Tensor, *_: Any) -> Tensor:

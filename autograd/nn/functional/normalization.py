@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -30,6 +31,9 @@ from ...tensor import Tensor, _wrap
 from ._window import check_float, check_tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
+
+_ndarray = backend.numpy.ndarray
+_DOT_DTYPES = (backend.float32, backend.float64)
 
 
 class Normalize(Op):
@@ -46,7 +50,7 @@ class Normalize(Op):
         xp = backend.xp_of(x)
         mean = x.mean(axis=dims, keepdims=True)
         xc = x - mean
-        var = xp.square(xc).mean(axis=dims, keepdims=True)
+        var = _mean_of_product(xc, xc, dims)
         rstd = 1.0 / xp.sqrt(var + eps)
         ctx.dims, ctx.eps, ctx.mean, ctx.rstd = dims, eps, mean, rstd
         if stats is not None:
@@ -79,9 +83,133 @@ class Normalize(Op):
         return Normalize._project(ctx, x, grad_out), None, None, None
 
     @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        """``rstd * (g - mean(g) - xhat * mean(g * xhat))`` on arrays, from the forward's
+        statistics, with one new large array (the result)."""
+        (x,) = ctx.saved_arrays
+        dims, rstd = ctx.dims, ctx.rstd
+        gx = x - ctx.mean  # xhat / rstd
+        g_mean = g.mean(axis=dims, keepdims=True)
+        # xhat * mean(g * xhat) = gx * rstd² * mean(g * gx)
+        gx *= -(rstd * rstd) * _mean_of_product(g, gx, dims)
+        gx += g
+        gx -= g_mean
+        gx *= rstd
+        return gx, None, None, None
+
+    @staticmethod
     def jvp(ctx: Any, tx: Tensor, *_: Any) -> Tensor:
         (x,) = ctx.saved_tensors
         return Normalize._project(ctx, x, tx)
+
+
+class LayerNorm(Op):
+    """``Normalize`` over the trailing ``dims`` fused with the elementwise affine
+    ``* weight + bias`` (each of the normalized shape, or None), as PyTorch's
+    native_layer_norm: one new array forward, two backward (NumPy: the weight's
+    gradient is one ``einsum`` over the rows, no product array)."""
+
+    backward_name = "NativeLayerNormBackward"
+    saved_inputs = (0, 1)
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, weight: Any, bias: Any, dims: tuple, eps: float) -> Any:
+        out = Normalize.forward(ctx, x, dims, eps, None)
+        if weight is not None:
+            out *= weight
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward_array(ctx: Any, g: Any) -> tuple:
+        x, w = ctx.saved_arrays
+        dims, rstd = ctx.dims, ctx.rstd
+        edges = ctx._edges
+        xhat = x - ctx.mean
+        xhat *= rstd
+        lead = tuple(range(x.ndim - len(dims)))
+        gx = gw = gb = None
+        if edges[1]:
+            gw = _sum_of_product(g, xhat, lead)
+        if edges[2]:
+            gb = g.sum(axis=lead)
+        if edges[0]:
+            # rstd * (gy - mean(gy) - xhat * mean(gy * xhat)), gy = g * weight
+            gy = g * w if w is not None else g
+            gy_mean = gy.mean(axis=dims, keepdims=True)
+            xhat *= -_mean_of_product(gy, xhat, dims)
+            if gy is g:
+                gx = g - gy_mean
+            else:
+                gx = gy
+                gx -= gy_mean
+            gx += xhat
+            gx *= rstd
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Tensor) -> tuple:
+        from ...ops.shape import sum_to
+
+        x, w = ctx.saved_tensors
+        nig = ctx.needs_input_grad
+        gx = gw = gb = None
+        if nig[0]:
+            gx = Normalize._project(ctx, x, grad_out * w if w is not None else grad_out)
+        if nig[1]:
+            xhat, _ = Normalize._parts(ctx, x)
+            gw = sum_to(grad_out * xhat, tuple(w.shape))
+        if nig[2]:
+            gb = sum_to(grad_out, tuple(x.shape[x.ndim - len(ctx.dims):]))
+        return gx, gw, gb, None, None
+
+    @staticmethod
+    def jvp(ctx: Any, tx: Tensor | None, tw: Tensor | None, tb: Tensor | None,
+            *_: Any) -> Tensor:
+        from ...ops._util import expand_to
+
+        x, w = ctx.saved_tensors
+        res = None
+        if tx is not None:
+            res = Normalize._project(ctx, x, tx)
+            if w is not None:
+                res = res * w
+        if tw is not None:
+            xhat, _ = Normalize._parts(ctx, x)
+            t = xhat * tw
+            res = t if res is None else res + t
+        if tb is not None:
+            res = tb if res is None else res + tb
+        return expand_to(res, ctx._fw_out.shape)
+
+
+def _sum_of_product(a: Any, b: Any, axes: tuple) -> Any:
+    """``sum(a * b)`` over the leading ``axes``, without a product array on NumPy."""
+    if a.__class__ is _ndarray and b.__class__ is _ndarray and a.shape == b.shape \
+            and a.dtype == b.dtype and a.dtype in _DOT_DTYPES:
+        k = len(axes)
+        n = math.prod(a.shape[k:])
+        rows = math.prod(a.shape[:k])
+        out = backend.numpy.einsum("ij,ij->j", a.reshape(rows, n), b.reshape(rows, n))
+        return out.reshape(a.shape[k:])
+    return (a * b).sum(axis=axes)
+
+
+def _mean_of_product(a: Any, b: Any, dims: tuple) -> Any:
+    """``mean(a * b)`` over ``dims`` (keepdim shape) without an ``a * b`` temporary:
+    one dot product per row when ``dims`` are the trailing dims of float NumPy arrays."""
+    nd = a.ndim
+    k = len(dims)
+    if (a.__class__ is _ndarray and b.__class__ is _ndarray and a.shape == b.shape
+            and a.dtype == b.dtype and a.dtype in _DOT_DTYPES
+            and tuple(d % nd for d in dims) == tuple(range(nd - k, nd))):
+        n = math.prod(a.shape[nd - k:])
+        if n:
+            dots = backend.numpy.vecdot(a.reshape(-1, n), b.reshape(-1, n))
+            dots /= n
+            return dots.reshape(a.shape[:nd - k] + (1,) * k)
+    return (a * b).mean(axis=dims, keepdims=True)
 
 
 def _channel_view(t: Tensor, ndim: int) -> Tensor:
@@ -225,6 +353,9 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     shape, dims = _norm_dims(input, normalized_shape, "layer_norm")
     _check_param("weight", weight, shape)
     _check_param("bias", bias, shape)
+    dt = input._data.dtype
+    if (weight is None or weight._data.dtype == dt) and (bias is None or bias._data.dtype == dt):
+        return LayerNorm.apply(input, weight, bias, dims, float(eps))
     return _affine(Normalize.apply(input, dims, float(eps), None), weight, bias)
 
 
