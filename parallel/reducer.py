@@ -30,6 +30,9 @@ from .comm.base import ReduceOp, Work
 __all__ = ["Reducer", "Bucket", "GradBucket"]
 
 FIRST_BUCKET_BYTES = 1024 * 1024
+# Below this many gradient bytes, MPI's allreduce beats the shared window (measured with
+# `python -m launch bench allreduce`: the window wins from about 1 MB on 2 ranks).
+SHM_MIN_BYTES = 512 * 1024
 
 
 class Bucket:
@@ -120,6 +123,10 @@ class Reducer:
         make = getattr(self.comm, "shared_window", None)
         if make is None or any(backend.xp_of(p._data) is not backend.numpy for p in params):
             return None
+        from .comm.shm import shm_forced
+
+        if sum(p._data.nbytes for p in params) < SHM_MIN_BYTES and not shm_forced():
+            return None  # small models: three barriers cost more than MPI's allreduce
         from .comm.shm import ALIGN
 
         total = sum(-(-p._data.nbytes // ALIGN) * ALIGN for p in params) + ALIGN * (len(params) + 1)
@@ -336,6 +343,8 @@ class Reducer:
                 b.buffer = saved
             else:
                 self.comm.allreduce(zeros, ReduceOp.SUM)
+        if self.find_unused:  # after every bucket, as in ``finalize``
+            self._global_used_shadow()
 
     def _global_used(self) -> Any:
         flags = backend.numpy.array(self.ready, dtype=backend.numpy.int32)

@@ -1,6 +1,7 @@
-"""Allreduce bandwidth: the bucket layer's path (``comm.iallreduce`` + ``wait``, what
-DDP issues per bucket) against raw mpi4py ``Allreduce(IN_PLACE)`` on the same bytes,
-for messages from 4 KB to 64 MB, interleaved in the same job.
+"""Allreduce bandwidth against raw mpi4py ``Allreduce(IN_PLACE)`` on the same bytes,
+for messages from 4 KB to 64 MB, interleaved in the same job: the bucket layer's MPI
+path (``comm.iallreduce`` + ``wait``, what DDP issues per bucket across machines) and
+its shared-memory path (what DDP uses when all ranks are on one machine).
 
 Run: ``python -m launch bench allreduce --ranks 2 --out bench-results``
 """
@@ -27,9 +28,11 @@ def worker(args: argparse.Namespace) -> None:
 
     comm = MPI.COMM_WORLD
     ours = parallel.default_group().comm
+    window = ours.shared_window(max(SIZES)) if hasattr(ours, "shared_window") else None
     rows = []
     for nbytes in SIZES:
         buf = np.ones(nbytes // 4, dtype=np.float32)
+        part = [(np.dtype(np.float32), 0, nbytes // 4)]
         reps = max(3, min(args.reps, int(2e8 // max(nbytes, 1))))
 
         def run_ours(buf: Any = buf) -> float:
@@ -44,13 +47,26 @@ def worker(args: argparse.Namespace) -> None:
             comm.Allreduce(MPI.IN_PLACE, buf)
             return time.perf_counter() - t
 
-        run_ours(), run_raw()
-        times = interleaved({"ours": run_ours, "raw": run_raw}, reps)
-        t_ours = max(comm.allgather(median(times["ours"])))
-        t_raw = max(comm.allgather(median(times["raw"])))
-        rows.append({"bytes": nbytes, "ours_s": t_ours, "raw_s": t_raw,
-                     "ours_gbps": nbytes / t_ours / 1e9, "raw_gbps": nbytes / t_raw / 1e9,
-                     "ratio": t_raw / t_ours})
+        def run_shm(part: Any = part) -> float:
+            comm.Barrier()
+            t = time.perf_counter()
+            window.reduce_scale(part, 1.0)
+            return time.perf_counter() - t
+
+        variants = {"ours": run_ours, "raw": run_raw}
+        if window is not None:
+            variants["shm"] = run_shm
+        for v in variants.values():
+            v()
+        times = interleaved(variants, reps)
+        t = {k: max(comm.allgather(median(v))) for k, v in times.items()}
+        row = {"bytes": nbytes, "ours_s": t["ours"], "raw_s": t["raw"],
+               "ours_gbps": nbytes / t["ours"] / 1e9, "raw_gbps": nbytes / t["raw"] / 1e9,
+               "ratio": t["raw"] / t["ours"]}
+        if "shm" in t:
+            row.update({"shm_s": t["shm"], "shm_gbps": nbytes / t["shm"] / 1e9,
+                        "shm_ratio": t["raw"] / t["shm"]})
+        rows.append(row)
     if comm.Get_rank() == 0:
         with open(args.json, "w") as f:
             json.dump({"ranks": comm.Get_size(), "rows": rows}, f)
@@ -58,13 +74,15 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    lines = ["| ranks | message | bucket layer GB/s | raw mpi4py GB/s | ours / raw |",
-             "|---|---|---|---|---|"]
+    lines = ["| ranks | message | bucket layer GB/s | raw mpi4py GB/s | ours / raw | "
+             "shared window GB/s | shared / raw |",
+             "|---|---|---|---|---|---|---|"]
     for res in results:
         for r in res["rows"]:
             size = f"{r['bytes'] >> 20} MB" if r["bytes"] >= 1 << 20 else f"{r['bytes'] >> 10} KB"
+            shm = (f"{r['shm_gbps']:.2f} | {r['shm_ratio']:.2f}" if "shm_gbps" in r else "– | –")
             lines.append(f"| {res['ranks']} | {size} | {r['ours_gbps']:.2f} | {r['raw_gbps']:.2f} | "
-                         f"{r['ratio']:.2f} |")
+                         f"{r['ratio']:.2f} | {shm} |")
     return "\n".join(lines)
 
 
@@ -79,6 +97,9 @@ def plot(results: list[dict[str, Any]]) -> Any:
                     label=f"bucket layer, {res['ranks']} ranks")
             ax.plot(sizes, [r["raw_gbps"] for r in res["rows"]], marker="x", ls="--",
                     label=f"raw mpi4py, {res['ranks']} ranks")
+            if all("shm_gbps" in r for r in res["rows"]):
+                ax.plot(sizes, [r["shm_gbps"] for r in res["rows"]], marker="s",
+                        label=f"shared window, {res['ranks']} ranks")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("message (bytes)")
         ax.set_ylabel("GB/s")

@@ -28,6 +28,11 @@ def shm_enabled() -> bool:
     return os.environ.get("DTENSOR_SHM_ALLREDUCE", "1") != "0"
 
 
+def shm_forced() -> bool:
+    """``DTENSOR_SHM_ALLREDUCE=always`` uses it even for small models (tests)."""
+    return os.environ.get("DTENSOR_SHM_ALLREDUCE", "") == "always"
+
+
 class SharedWindow:
     """One shared segment per rank of ``node`` (an MPI communicator of one machine)."""
 

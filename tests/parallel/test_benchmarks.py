@@ -30,9 +30,11 @@ def bench(*args: str, tmp: Path) -> str:
 def test_allreduce_benchmark(tmp_path: Path) -> None:
     out = bench("allreduce", "--ranks", "2", "--reps", "3", tmp=tmp_path)
     assert "| ranks | message | bucket layer GB/s | raw mpi4py GB/s | ours / raw |" in out
+    assert "shared window GB/s" in out
     data = json.loads((tmp_path / "allreduce.json").read_text())
     rows = data["results"][0]["rows"]
     assert [r["bytes"] for r in rows][0] == 4096 and all(r["ratio"] > 0 for r in rows)
+    assert all(r["shm_ratio"] > 0 for r in rows)
     assert (tmp_path / "allreduce.md").exists()
 
 

@@ -19,12 +19,17 @@ def test_collectives(n: int, tmp_path) -> None:
     assert [r.results[k]["local_rank"] for k in range(n)] == list(range(n))
 
 
-@pytest.mark.parametrize("n,variant", [
-    (2, "default"), (2, "tiny_buckets"), (2, "no_sync"), (2, "unused"), (2, "checkpoint"),
-    (2, "grad"), (3, "default"), (3, "no_sync"), (4, "tiny_buckets"),
+@pytest.mark.parametrize("n,variant,shm", [
+    (2, "default", "0"), (2, "tiny_buckets", "0"), (2, "no_sync", "0"), (2, "unused", "0"),
+    (2, "checkpoint", "0"), (2, "grad", "0"), (3, "default", "0"), (3, "no_sync", "0"),
+    (4, "tiny_buckets", "0"),
+    # the same through the shared-memory window (forced: these models are small)
+    (2, "default", "always"), (2, "no_sync", "always"), (2, "unused", "always"),
+    (2, "grad", "always"), (3, "tiny_buckets", "always"),
 ])
-def test_ddp_matches_single_process(n: int, variant: str, tmp_path) -> None:
-    r = mpirun.run("ddp_equivalence.py", n, "--variant", variant, timeout=90, tmp=tmp_path)
+def test_ddp_matches_single_process(n: int, variant: str, shm: str, tmp_path) -> None:
+    r = mpirun.run("ddp_equivalence.py", n, "--variant", variant, timeout=90, tmp=tmp_path,
+                   env={"DTENSOR_SHM_ALLREDUCE": shm})
     assert r.returncode == 0, r.stderr[-3000:]
     for k in range(n):
         res = r.results[k]
@@ -58,9 +63,9 @@ def test_rank_dependent_unused_parameter_is_named_not_hung(tmp_path) -> None:
     assert "did not receive a gradient in this backward pass on rank 1: b.weight (index 2)" in r.stderr
 
 
-@pytest.mark.parametrize("n", [2, 3])
-def test_join_handles_uneven_inputs(n: int, tmp_path) -> None:
-    r = mpirun.run("uneven.py", n, timeout=60, tmp=tmp_path)
+@pytest.mark.parametrize("n,shm", [(2, "0"), (3, "0"), (2, "always"), (3, "always")])
+def test_join_handles_uneven_inputs(n: int, shm: str, tmp_path) -> None:
+    r = mpirun.run("uneven.py", n, timeout=60, tmp=tmp_path, env={"DTENSOR_SHM_ALLREDUCE": shm})
     assert r.returncode == 0, r.stderr[-3000:]
     assert all(r.results[k]["status"] == "ok" for k in range(n)), r.results
     assert all(r.results[k]["weight"] == r.results[0]["weight"] for k in range(n))
