@@ -27,7 +27,7 @@ from .function import AccumulateGrad, Node, as_array, edge_of, refresh_view
 from .grad_mode import state as _grad_state
 from .tensor import Tensor, _wrap
 
-__all__ = ["backward", "grad", "queue_callback", "is_capturing"]
+__all__ = ["backward", "grad", "queue_callback", "is_capturing", "grad_destination"]
 
 _ndarray = backend.numpy.ndarray
 
@@ -35,11 +35,13 @@ _ndarray = backend.numpy.ndarray
 class _Frame:
     """One running backward pass (they nest: a hook may call autograd.grad)."""
 
-    __slots__ = ("callbacks", "capturing")
+    __slots__ = ("callbacks", "capturing", "deps", "buffers")
 
-    def __init__(self, capturing: bool) -> None:
+    def __init__(self, capturing: bool, deps: dict, buffers: dict) -> None:
         self.callbacks: list[Callable[[], None]] = []
         self.capturing = capturing
+        self.deps = deps  # node -> edges still to deliver (see grad_destination)
+        self.buffers = buffers  # node -> gradient summed so far
 
 
 class _EngineState(threading.local):
@@ -359,7 +361,7 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
-    frame = _Frame(not accumulate)
+    frame = _Frame(not accumulate, deps, buffers)
     _engine_state.frames.append(frame)
     try:
         node = heapq.heappop(heap)[1] if heap else None
@@ -429,6 +431,35 @@ def _execute(roots: list, root_grads: list, retain_graph: bool, create_graph: bo
         _engine_state.frames.pop()
         _grad_state.enabled = prev_mode
     return results
+
+
+def grad_destination(edge: tuple | None, shape: tuple, dtype: Any) -> Any:
+    """The array an op's ``backward_array`` may write the gradient flowing along
+    ``edge`` into directly, or None.
+
+    That is a leaf's preallocated ``_grad_dest`` (a data-parallel bucket view), when
+    the edge leads to the leaf's AccumulateGrad in a ``backward()`` that accumulates,
+    the leaf has no ``.grad`` yet, this edge is the only one still to deliver to it and
+    nothing was delivered before, and every hook on the leaf declares it keeps no
+    reference to the gradient. The accumulation then finds the gradient already in
+    place: no copy of a parameter-sized array, no fresh allocation.
+    """
+    if not edge or type(edge[0]) is not AccumulateGrad:
+        return None
+    leaf = edge[0].variable
+    dest = leaf.__dict__.get("_grad_dest")
+    if dest is None or leaf._grad is not None or dest.shape != shape or dest.dtype != dtype:
+        return None
+    frames = _engine_state.frames
+    if not frames or frames[-1].capturing:
+        return None
+    frame = frames[-1]
+    if frame.deps.get(edge[0]) != 1 or edge[0] in frame.buffers:
+        return None
+    if leaf._hooks and not all(getattr(h, "keeps_no_reference", False)
+                               for h in leaf._hooks.values()):
+        return None
+    return dest
 
 
 def _capture(node: Node, g: Any, capture: dict, results: list, create_graph: bool) -> Any:

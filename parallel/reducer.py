@@ -107,6 +107,9 @@ class Reducer:
         self.expect_finalize = False
         self.steps = 0
         self.wait_seconds = 0.0  # end-of-backward time: waiting on reductions + averaging
+        # of the last reduced step's gradient bytes, the fraction already reduced when
+        # backward ended (communication hidden behind backward)
+        self.overlapped_fraction = 0.0
         self.shm = self._shared_window(params, bucket_cap_mb)
         self._build_buckets(bucket_cap_mb, own_bytes if self.shm is None else 1 << 62)
         self._reset()
@@ -130,7 +133,7 @@ class Reducer:
         from .comm.shm import ALIGN
 
         total = sum(-(-p._data.nbytes // ALIGN) * ALIGN for p in params) + ALIGN * (len(params) + 1)
-        window = make(total)
+        window = make(total, slots=len(params))
         self._shm_next = 0
         return window
 
@@ -200,12 +203,18 @@ class Reducer:
         self.capturing = False
         self.ready = [False] * len(self.params)
         self.next_launch = 0
+        # shared window: parameters in the order this rank delivered them, and how many
+        # of those it has reduced its slice of
+        self.shm_order: list[int] = []
+        self.shm_reduced = 0
         self.callback_queued = False
 
     def _queue_finalize(self) -> None:
         if not self.callback_queued:
             self.callback_queued = True
             _engine.queue_callback(self.finalize)
+            if self._shm_active():
+                self.shm.begin()
 
     def mark_ready(self, i: int, grad: Any) -> None:
         """Parameter ``i``'s gradient (array ``grad``) is complete on this rank."""
@@ -229,6 +238,8 @@ class Reducer:
             if not _same_memory(view, grad):
                 view[...] = grad
         b.pending -= 1
+        if self._shm_active():
+            self._shm_deliver(i)
         if b.pending == 0:
             self._launch_ready()
 
@@ -239,9 +250,26 @@ class Reducer:
                 break
             self._launch(b)
             self.next_launch += 1
+        if self._shm_active():
+            return  # nothing in flight in MPI
         for b in self.buckets[: self.next_launch]:  # let MPI progress earlier transfers
             if b.work is not None:
                 b.work.is_completed()
+
+    def _shm_deliver(self, i: int) -> None:
+        """Parameter ``i``'s gradient is in this rank's window: stamp it, then reduce
+        whatever every rank has delivered, without waiting (overlap with backward: a
+        rank ahead of the others does its share while they still compute). The window
+        works per parameter, whatever the bucket layout."""
+        self.shm.ready(i)
+        self.shm_order.append(i)
+        scale = 1.0 / self.comm.size
+        order = self.shm_order
+        while self.shm_reduced < len(order):
+            j = order[self.shm_reduced]
+            if not self.shm.try_reduce(j, self._shm_part(j), scale):
+                return
+            self.shm_reduced += 1
 
     def _shm_active(self) -> bool:
         return self.shm is not None and self.comm_hook is None and not self.capturing
@@ -249,7 +277,7 @@ class Reducer:
     def _launch(self, b: Bucket) -> None:
         b.launched = True
         if self._shm_active():
-            b.work = None  # reduced through the shared window at the end of backward
+            b.work = None  # reduced through the shared window (see _shm_deliver)
             return
         if self.comm_hook is not None:
             state, hook = self.comm_hook
@@ -271,6 +299,7 @@ class Reducer:
                     "otherwise make sure the loss depends on every parameter (every rank must "
                     "reduce the same gradients)."
                 )
+            self.overlapped_fraction = self._overlapped()
             used = None
             if self.find_unused:
                 for i in missing:
@@ -281,6 +310,8 @@ class Reducer:
                     else:
                         b.view(slot)[...] = 0
                     b.pending -= 1
+                    if self._shm_active():
+                        self._shm_deliver(i)
                 self._launch_ready()
                 # after every bucket, so all ranks issue collectives in the same order
                 # whichever parameters each of them left unused
@@ -288,7 +319,10 @@ class Reducer:
             scale = 1.0 / self.comm.size
             start = time.perf_counter()
             if self._shm_active():
-                self.shm.reduce_scale(self._shm_parts(), scale)
+                for i in self.shm_order[self.shm_reduced:]:
+                    self.shm.wait_reduce(i, self._shm_part(i), scale,
+                                         f"the gradient of {self.names[i]}")
+                self.shm.finish()
                 for b in self.buckets:
                     self._publish(b, used)
             else:
@@ -319,8 +353,27 @@ class Reducer:
             else:
                 g._vc[0] += 1
 
+    def _overlapped(self) -> float:
+        """Fraction of the gradient bytes whose reduction is done as backward ends."""
+        total = sum(b.numel * b.dtype.itemsize for b in self.buckets) or 1
+        if self._shm_active():
+            done = sum(self._shm_part(i)[2] * self._shm_part(i)[0].itemsize
+                       for i in self.shm_order[:self.shm_reduced])
+        else:
+            done = sum(b.numel * b.dtype.itemsize for b in self.buckets
+                       if b.work is not None and b.work.is_completed())
+        return done / total
+
+    def _shm_part(self, i: int) -> tuple[Any, int, int]:
+        """Parameter ``i``'s gradient in the window: (dtype, byte offset, numel)."""
+        b_idx, slot = self.where[i]
+        b = self.buckets[b_idx]
+        start, stop, _ = b.offsets[slot]
+        return (b.dtype, b.shm_offset + start * b.dtype.itemsize, stop - start)
+
     def _shm_parts(self) -> list[tuple[Any, int, int]]:
-        return [(b.dtype, b.shm_offset, b.numel) for b in self.buckets]
+        """Every parameter's part, in parameter order (slot ``i`` is parameter ``i``)."""
+        return [self._shm_part(i) for i in range(len(self.params))]
 
     def shadow_reduce(self) -> None:
         """A joined rank's part of one step's reductions: zeros for every bucket, in the
@@ -400,4 +453,5 @@ def _grad_hook(ref: Any, i: int) -> Callable[[Tensor], Tensor | None]:
         r.mark_ready(i, data)
         return _wrap(b.view(slot))
 
+    hook.keeps_no_reference = True  # type: ignore[attr-defined]  # see grad_destination
     return hook

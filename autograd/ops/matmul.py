@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import backend
 from ..amp import autocast_mode as _amp
+from ..engine import grad_destination
 from ..function import Op
 from ..tensor import Tensor
 from ._einsum import einsum, tensordot
@@ -500,8 +501,9 @@ class Linear(Op):
 
     @staticmethod
     def backward_array(ctx: Any, g: Any) -> tuple:
-        """The three GEMM-shaped products on arrays, each written once into a fresh
-        array (which the engine then keeps as the parameter's ``.grad``)."""
+        """The three GEMM-shaped products on arrays, each written once: into a fresh
+        array (which the engine then keeps as the parameter's ``.grad``) or into the
+        parameter's bucket view under data parallelism."""
         x, w = ctx.saved_arrays
         edges = ctx._edges
         g2, x2 = g, x
@@ -515,9 +517,12 @@ class Linear(Op):
             if x.ndim != 2:
                 gx = gx.reshape(x.shape)
         if edges[1]:
-            gw = g2.T @ x2
+            # straight into the data-parallel bucket when the engine allows it
+            dest = grad_destination(edges[1], w.shape, w.dtype)
+            gw = g2.T @ x2 if dest is None else backend.xp_of(g2).matmul(g2.T, x2, out=dest)
         if edges[2]:
-            gb = sum_to_array(g, ctx.b_shape)
+            dest = grad_destination(edges[2], ctx.b_shape, g.dtype) if g.ndim == 2 and len(ctx.b_shape) == 1 else None
+            gb = sum_to_array(g, ctx.b_shape) if dest is None else g.sum(axis=0, out=dest)
         return gx, gw, gb
 
     @staticmethod

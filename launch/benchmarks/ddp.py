@@ -3,11 +3,18 @@
 Weak scaling keeps the per-rank batch (64) and compares a step at N ranks with one
 rank; strong scaling splits a global batch (128). Each job times, interleaved in the
 same processes: our DDP (``autograd.nn`` + ``parallel.DistributedDataParallel`` +
-``optim.SGD``), the NumPy floor (hand-written step, gradients packed into one buffer,
-one ``MPI.Allreduce``, unpacked — ChainerMN's CPU communicator), and PyTorch DDP (gloo)
-when torch is importable. For our DDP it also records the step breakdown (forward,
-backward, waiting on the reductions at the end of backward, optimizer) and how much of
-the allreduce time was hidden behind backward.
+``optim.SGD``), the NumPy floor (a hand-written step that allocates nothing once warm,
+gradients packed into one buffer, one ``MPI.Allreduce``, unpacked — ChainerMN's CPU
+communicator), and PyTorch DDP (gloo) when torch is importable.
+
+The one-rank baseline of each is timed in the same job, interleaved with the N-rank
+steps: rank 0 runs the same step without data parallelism (the per-rank batch for weak
+scaling, the global batch for strong) while the other ranks sleep. So every efficiency
+is a ratio of times taken minutes apart at most, not across jobs that a busy machine
+may have slowed differently. For our DDP the job also records the step breakdown
+(forward, backward, waiting on the reductions at the end of backward, optimizer) and
+the fraction of the gradient bytes already reduced when backward ended (communication
+hidden behind backward).
 
 Run: ``python -m launch bench ddp --ranks 1,2 --out bench-results``
 """
@@ -21,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._mpi import interleaved, median, run_job, write_outputs
+from ._mpi import median, run_job, write_outputs
 
 SIZES = (784, 1024, 1024, 10)
 
@@ -30,7 +37,7 @@ SIZES = (784, 1024, 1024, 10)
 
 
 class OurDDP:
-    def __init__(self, batch: int, seed: int) -> None:
+    def __init__(self, batch: int, seed: int, distributed: bool = True) -> None:
         import autograd
         import optim
         import parallel
@@ -41,28 +48,39 @@ class OurDDP:
         for a, b in zip(SIZES[:-1], SIZES[1:]):
             layers += [nn.Linear(a, b), nn.ReLU()]
         self.model = nn.Sequential(*layers[:-1])
-        self.ddp = parallel.DistributedDataParallel(self.model)
+        self.ddp = parallel.DistributedDataParallel(self.model) if distributed else self.model
         self.opt = optim.SGD(self.model.parameters(), lr=0.01)
         rng = np.random.default_rng(seed + parallel.get_rank())
         self.x = autograd.tensor(rng.standard_normal((batch, SIZES[0]), dtype=np.float32))
         self.y = autograd.tensor(rng.integers(0, SIZES[-1], batch))
         self.parts: dict[str, list[float]] = {"forward": [], "backward": [], "wait": [],
                                               "optimizer": []}
+        self.hidden: list[float] = []
 
-    def step(self) -> float:
+    def step_without_reduction(self) -> float:
+        """The same step under ``no_sync()``: what N ranks reach with no communication at
+        all (the machine's ceiling: shared caches, memory bandwidth, stragglers)."""
+        with self.ddp.no_sync():
+            return self.step(record=False)
+
+    def step(self, record: bool = True) -> float:
         import autograd.nn.functional as F
 
-        red = self.ddp.reducer
+        red = getattr(self.ddp, "reducer", None)
         t0 = time.perf_counter()
         self.opt.zero_grad()
         loss = F.cross_entropy(self.ddp(self.x), self.y)
         t1 = time.perf_counter()
-        w0 = red.wait_seconds
+        w0 = red.wait_seconds if red else 0.0
         loss.backward()
         t2 = time.perf_counter()
         self.opt.step()
         t3 = time.perf_counter()
-        wait = red.wait_seconds - w0
+        wait = red.wait_seconds - w0 if red else 0.0
+        if not record:
+            return t3 - t0
+        if red is not None:
+            self.hidden.append(red.overlapped_fraction)
         self.parts["forward"].append(t1 - t0)
         self.parts["backward"].append(t2 - t1 - wait)
         self.parts["wait"].append(wait)
@@ -71,70 +89,73 @@ class OurDDP:
 
 
 class NumpyFloor:
-    """A hand-written step: forward, backward, pack, one Allreduce, unpack, SGD."""
+    """A hand-written step that allocates nothing large once warm: forward and backward
+    into preallocated arrays, pack the gradients into one buffer, one Allreduce,
+    unpack, SGD in place (ChainerMN's CPU communicator, written with care)."""
 
     def __init__(self, batch: int, seed: int, comm: Any) -> None:
+        f32 = np.float32
         rng = np.random.default_rng(seed)
-        self.W = [rng.standard_normal((a, b), dtype=np.float32) * np.float32(1 / np.sqrt(a))
+        self.W = [rng.standard_normal((a, b), dtype=f32) * f32(1 / np.sqrt(a))
                   for a, b in zip(SIZES[:-1], SIZES[1:])]
-        self.b = [np.zeros(b, dtype=np.float32) for b in SIZES[1:]]
-        r = comm.Get_rank()
-        drng = np.random.default_rng(seed + r)
-        self.x = drng.standard_normal((batch, SIZES[0]), dtype=np.float32)
+        self.b = [np.zeros(b, dtype=f32) for b in SIZES[1:]]
+        drng = np.random.default_rng(seed + comm.Get_rank())
+        x = drng.standard_normal((batch, SIZES[0]), dtype=f32)
         self.y = drng.integers(0, SIZES[-1], batch)
+        self.rows = np.arange(batch)
+        self.acts = [x] + [np.empty((batch, b), dtype=f32) for b in SIZES[1:]]
+        self.deltas = [np.empty((batch, b), dtype=f32) for b in SIZES[1:-1]]
+        self.gW = [np.empty_like(w) for w in self.W]
+        self.gb = [np.empty_like(b) for b in self.b]
         self.comm = comm
-        total = sum(w.size + b.size for w, b in zip(self.W, self.b))
-        self.flat = np.empty(total, dtype=np.float32)
+        self.flat = np.empty(sum(w.size + b.size for w, b in zip(self.W, self.b)), dtype=f32)
 
     def step(self) -> float:
         from mpi4py import MPI
 
         t0 = time.perf_counter()
-        acts = [self.x]
-        h = self.x
+        acts, n = self.acts, len(self.W)
         for i, (w, b) in enumerate(zip(self.W, self.b)):
-            h = h @ w
+            h = np.matmul(acts[i], w, out=acts[i + 1])
             h += b
-            if i < len(self.W) - 1:
+            if i < n - 1:
                 np.maximum(h, 0, out=h)
-            acts.append(h)
-        logits = acts[-1]
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        p[np.arange(len(self.y)), self.y] -= 1
-        g = p / len(self.y)
-        grads = []
-        for i in range(len(self.W) - 1, -1, -1):
-            grads.append((acts[i].T @ g, g.sum(axis=0)))
+        g = acts[-1]  # softmax cross-entropy gradient, in place over the logits
+        g -= g.max(axis=1, keepdims=True)
+        np.exp(g, out=g)
+        g /= g.sum(axis=1, keepdims=True)
+        g[self.rows, self.y] -= 1
+        g *= np.float32(1 / len(self.y))
+        for i in range(n - 1, -1, -1):
+            np.matmul(acts[i].T, g, out=self.gW[i])
+            np.sum(g, axis=0, out=self.gb[i])
             if i:
-                g = g @ self.W[i].T
-                g *= acts[i] > 0
-        grads.reverse()
+                d = np.matmul(g, self.W[i].T, out=self.deltas[i - 1])
+                np.multiply(d, acts[i] > 0, out=d)
+                g = d
         size = self.comm.Get_size()
         if size > 1:
             pos = 0
-            for gw, gb in grads:
-                for a in (gw, gb):
-                    self.flat[pos:pos + a.size] = a.ravel()
-                    pos += a.size
+            for a in (*self.gW, *self.gb):
+                self.flat[pos:pos + a.size] = a.ravel()
+                pos += a.size
             self.comm.Allreduce(MPI.IN_PLACE, self.flat)
             self.flat *= np.float32(1 / size)
             pos = 0
-            for gw, gb in grads:
-                for a in (gw, gb):
-                    a.ravel()[...] = self.flat[pos:pos + a.size]
-                    pos += a.size
-        for (gw, gb), w, b in zip(grads, self.W, self.b):
-            w -= np.float32(0.01) * gw
-            b -= np.float32(0.01) * gb
+            for a in (*self.gW, *self.gb):
+                a.ravel()[...] = self.flat[pos:pos + a.size]
+                pos += a.size
+        lr = np.float32(0.01)
+        for p, gp in zip((*self.W, *self.b), (*self.gW, *self.gb)):
+            gp *= lr  # the gradient is not needed after the step
+            p -= gp
         return time.perf_counter() - t0
 
 
 class TorchDDP:
     """PyTorch DDP over gloo, when torch is importable (ranks from MPI)."""
 
-    def __init__(self, batch: int, seed: int, comm: Any) -> None:
+    def __init__(self, batch: int, seed: int, comm: Any, distributed: bool = True) -> None:
         import os
 
         import torch
@@ -145,14 +166,15 @@ class TorchDDP:
         os.environ.setdefault("MASTER_PORT", str(29500 + (os.getpid() % 1000) * 0))
         port = comm.bcast(int(np.random.default_rng().integers(20000, 40000)), root=0)
         os.environ["MASTER_PORT"] = str(port)
-        if not dist.is_initialized():
+        if distributed and not dist.is_initialized():
             dist.init_process_group("gloo", rank=comm.Get_rank(), world_size=comm.Get_size())
         torch.manual_seed(seed)
         layers: list[Any] = []
         for a, b in zip(SIZES[:-1], SIZES[1:]):
             layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
         model = torch.nn.Sequential(*layers[:-1])
-        self.ddp = torch.nn.parallel.DistributedDataParallel(model) if comm.Get_size() > 1 else model
+        wrap = distributed and comm.Get_size() > 1
+        self.ddp = torch.nn.parallel.DistributedDataParallel(model) if wrap else model
         self.opt = torch.optim.SGD(model.parameters(), lr=0.01)
         g = torch.Generator().manual_seed(seed + comm.Get_rank())
         self.x = torch.randn(batch, SIZES[0], generator=g)
@@ -178,47 +200,93 @@ def worker(args: argparse.Namespace) -> None:
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
-    size = comm.Get_size()
+    size, rank = comm.Get_size(), comm.Get_rank()
     batch = args.batch if args.mode == "weak" else max(args.batch // size, 1)
-    variants: dict[str, Any] = {"ours": OurDDP(batch, 0), "numpy": NumpyFloor(batch, 0, comm)}
+    solo_batch = batch if args.mode == "weak" else args.batch
+    makers: dict[str, Any] = {
+        "ours": lambda dist, n: OurDDP(n, 0, distributed=dist),
+        "numpy": lambda dist, n: NumpyFloor(n, 0, comm if dist else MPI.COMM_SELF),
+    }
     try:
         import torch  # noqa: F401
 
-        variants["torch"] = TorchDDP(batch, 0, comm)
+        makers["torch"] = lambda dist, n: TorchDDP(n, 0, comm if dist else MPI.COMM_SELF, dist)
     except ImportError:
         pass
-    for v in variants.values():  # warm up (allocations, first-touch page faults)
+    variants = {k: make(True, batch) for k, make in makers.items()}
+    # the one-rank baseline, timed in this job: rank 0 alone, the others asleep
+    solos = {k: make(False, solo_batch) for k, make in makers.items()} if size > 1 and rank == 0 else {}
+    for v in (*variants.values(), *solos.values()):  # warm up (allocations, page faults)
         for _ in range(args.warmup):
             v.step()
-    for v in (variants["ours"],):
-        for part in v.parts.values():
-            part.clear()
+    for part in variants["ours"].parts.values():
+        part.clear()
+    variants["ours"].hidden.clear()
 
-    def timed(v: Any) -> Any:
+    def timed(step: Any) -> Any:
         def run() -> float:
             comm.Barrier()
-            return v.step()
+            return step()
 
         return run
 
-    times = interleaved({k: timed(v) for k, v in variants.items()}, args.steps)
+    def timed_alone(name: str) -> Any:
+        def run() -> float:
+            comm.Barrier()
+            t = solos[name].step() if rank == 0 else 0.0
+            _sleeping_barrier(comm)
+            return t
+
+        return run
+
+    plan = {k: timed(v.step) for k, v in variants.items()}
+    if size > 1:
+        plan.update({f"{k} alone": timed_alone(k) for k in makers})
+        plan["no communication"] = timed(variants["ours"].step_without_reduction)
+    # blocks of consecutive steps, the first of each dropped: a rank that slept through a
+    # baseline step wakes up slow, and that is no cost of the step that follows
+    block = 5
+    times: dict[str, list[float]] = {k: [] for k in plan}
+    for _ in range(-(-args.steps // (block - 1))):
+        for k, run in plan.items():
+            times[k] += [run() for _ in range(block)][1:]
     # the slowest rank decides a step's time
-    step = {k: max(comm.allgather(median(t))) for k, t in times.items()}
+    med = {k: max(comm.allgather(median(t))) for k, t in times.items()}
+    step = {k: med[k] for k in variants}
+    alone = {k: med[f"{k} alone"] for k in makers} if size > 1 else dict(step)
     ours = variants["ours"]
+    ceiling = med["ours alone"] / med["no communication"] if size > 1 else 1.0
+    if args.mode == "strong":
+        ceiling /= size
     parts = {k: median(v) for k, v in ours.parts.items()}
     comm_alone = _allreduce_alone(ours, comm) if size > 1 else 0.0
-    exposed = parts["wait"]
     result = {
         "ranks": size, "mode": args.mode, "batch_per_rank": batch, "step_seconds": step,
-        "ours_breakdown": parts, "allreduce_alone_seconds": comm_alone,
-        "hidden_fraction": (max(0.0, min(1.0, 1.0 - exposed / comm_alone)) if comm_alone else None),
+        "one_rank_seconds": alone, "no_communication_efficiency": ceiling, "ours_breakdown": parts, "allreduce_alone_seconds": comm_alone,
+        "hidden_fraction": median(ours.hidden) if size > 1 else None,
         "buckets": len(ours.ddp.bucket_layout()),
         "reduction": "shared-memory window" if ours.ddp.reducer.shm is not None else "MPI Iallreduce",
     }
-    if comm.Get_rank() == 0:
+    if rank == 0:
         with open(args.json, "w") as f:
             json.dump(result, f)
     parallel.barrier()
+
+
+def _sleeping_barrier(comm: Any) -> None:
+    """A barrier that sleeps instead of spinning, so a waiting rank leaves its core (and
+    the memory bus) to the rank being timed alone."""
+    req = comm.Ibarrier()
+    while not req.Test():
+        time.sleep(0.0002)
+
+
+def efficiency(r: dict[str, Any], variant: str) -> float | None:
+    """Step time alone over step time at N ranks (weak), or over N times it (strong)."""
+    t, t1 = r["step_seconds"].get(variant), r.get("one_rank_seconds", {}).get(variant)
+    if t is None or t1 is None:
+        return None
+    return t1 / t if r["mode"] == "weak" else t1 / (r["ranks"] * t)
 
 
 def _allreduce_alone(ours: OurDDP, comm: Any) -> float:
@@ -244,29 +312,22 @@ def _allreduce_alone(ours: OurDDP, comm: Any) -> float:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    base = {r["mode"]: r for r in results if r["ranks"] == 1}
     variants = sorted({k for r in results for k in r["step_seconds"]},
                       key=lambda k: ["ours", "numpy", "torch"].index(k))
-    head = "| mode | ranks | " + " | ".join(f"{v} ms/step | {v} eff." for v in variants) + \
-        " | ours: fwd / bwd / wait / opt (ms) | comm hidden |"
+    head = "| mode | ranks | " + " | ".join(f"{v} ms/step | {v} alone | {v} eff." for v in variants) + \
+        " | ours: fwd / bwd / wait / opt (ms) | comm hidden | no-comm ceiling |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
-        b = base.get(r["mode"])
         cells = []
         for v in variants:
-            t = r["step_seconds"].get(v)
-            if t is None:
-                cells += ["–", "–"]
-                continue
-            eff = None
-            if b and v in b["step_seconds"]:
-                t1 = b["step_seconds"][v]
-                eff = t1 / t if r["mode"] == "weak" else t1 / (r["ranks"] * t)
-            cells += [f"{t * 1e3:.2f}", "–" if eff is None else f"{eff:.2f}"]
+            t, t1, eff = r["step_seconds"].get(v), r["one_rank_seconds"].get(v), efficiency(r, v)
+            cells += ["–" if t is None else f"{t * 1e3:.2f}", "–" if t1 is None else f"{t1 * 1e3:.2f}",
+                      "–" if eff is None else f"{eff:.2f}"]
         p = r["ours_breakdown"]
         parts = " / ".join(f"{p[k] * 1e3:.1f}" for k in ("forward", "backward", "wait", "optimizer"))
         hidden = "–" if r["hidden_fraction"] is None else f"{r['hidden_fraction']:.0%}"
-        lines.append(f"| {r['mode']} | {r['ranks']} | " + " | ".join(cells) + f" | {parts} | {hidden} |")
+        ceiling = f"{r['no_communication_efficiency']:.2f}"
+        lines.append(f"| {r['mode']} | {r['ranks']} | " + " | ".join(cells) + f" | {parts} | {hidden} | {ceiling} |")
     return "\n".join(lines)
 
 
@@ -277,17 +338,10 @@ def plot(results: list[dict[str, Any]]) -> Any:
         ax = fig.add_subplot(1, 1, 1)
         for mode in sorted({r["mode"] for r in results}):
             rows = sorted((r for r in results if r["mode"] == mode), key=lambda r: r["ranks"])
-            base = next((r for r in rows if r["ranks"] == 1), None)
-            if base is None:
-                continue
-            for v in base["step_seconds"]:
-                xs, ys = [], []
-                for r in rows:
-                    if v in r["step_seconds"]:
-                        t1, t = base["step_seconds"][v], r["step_seconds"][v]
-                        xs.append(r["ranks"])
-                        ys.append(t1 / t if mode == "weak" else t1 / (r["ranks"] * t))
-                ax.plot(xs, ys, marker="o", label=f"{v} ({mode})")
+            for v in sorted({k for r in rows for k in r["step_seconds"]}):
+                pts = [(r["ranks"], efficiency(r, v)) for r in rows]
+                pts = [(n, e) for n, e in pts if e is not None]
+                ax.plot([n for n, _ in pts], [e for _, e in pts], marker="o", label=f"{v} ({mode})")
         ax.axhline(1.0, color="grey", lw=0.5)
         ax.set_xlabel("ranks")
         ax.set_ylabel("scaling efficiency")

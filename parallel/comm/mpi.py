@@ -468,10 +468,10 @@ class MPIComm(Communicator):
             return None
         return MPIComm(sub, self.timeout, self.max_count, self.debug)
 
-    def shared_window(self, nbytes: int) -> Any:
-        """A shared-memory window of ``nbytes`` per rank when every rank of this group
-        is on this machine (else None): the data-parallel buckets then reduce through
-        it (``parallel/comm/shm.py``)."""
+    def shared_window(self, nbytes: int, slots: int = 1) -> Any:
+        """A shared-memory window of ``nbytes`` per rank (and ``slots`` readiness flags)
+        when every rank of this group is on this machine (else None): the data-parallel
+        buckets then reduce through it (``parallel/comm/shm.py``)."""
         from .shm import SharedWindow, shm_enabled
 
         if self.size == 1 or not shm_enabled():
@@ -481,7 +481,7 @@ class MPIComm(Communicator):
         if node.Get_size() != self.size:
             node.Free()
             return None
-        return SharedWindow(node, nbytes)
+        return SharedWindow(node, nbytes, slots, self.timeout)
 
     def abort(self, code: int = 1) -> None:
         mpi().COMM_WORLD.Abort(code)

@@ -57,6 +57,14 @@ def test_skipped_collective_times_out_naming_it(tmp_path) -> None:
     assert "allreduce on rank 0 did not complete within 3.0 s" in r.stderr
 
 
+def test_rank_missing_from_the_shared_memory_reduction_times_out_naming_it(tmp_path) -> None:
+    r = mpirun.run("faults.py", 2, "--mode", "no_backward", timeout=60, tmp=tmp_path,
+                   env={"DTENSOR_SHM_ALLREDUCE": "always"})
+    assert r.returncode != 0 and r.seconds < 20
+    assert "the shared-memory reduction of the gradient of b.bias on rank 0 did not complete " \
+        "within 3.0 s (ranks [1] never delivered their part)" in r.stderr
+
+
 def test_rank_dependent_unused_parameter_is_named_not_hung(tmp_path) -> None:
     r = mpirun.run("faults.py", 2, "--mode", "unused", timeout=60, tmp=tmp_path)
     assert r.returncode != 0 and r.seconds < 20

@@ -5,6 +5,8 @@
 --mode skip           rank 1 skips a collective (the others time out, naming it)
 --mode unused         rank 1 leaves a parameter without gradient (DDP names it)
 --mode desync         rank 1 calls a different collective (debug mode names both)
+--mode no_backward    rank 1 never runs backward (the others time out in the shared-memory
+                      reduction, naming the gradient and the rank)
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--mode", required=True)
     mode = p.parse_args().mode
-    parallel.init_process_group(timeout=3 if mode == "skip" else None)
+    parallel.init_process_group(timeout=3 if mode in ("skip", "no_backward") else None)
     r = parallel.get_rank()
     write_result(r, status="started")
     if mode == "exception":
@@ -63,6 +65,11 @@ def main() -> None:
     elif mode == "unused":
         ddp = parallel.DistributedDataParallel(TwoHeads())
         ddp(autograd.randn(3, 4), use_b=(r != 1)).sum().backward()
+    elif mode == "no_backward":
+        ddp = parallel.DistributedDataParallel(TwoHeads())
+        if r != 1:
+            ddp(autograd.randn(3, 4)).sum().backward()
+        time.sleep(10)
     write_result(r, status="ok")
 
 
