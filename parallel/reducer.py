@@ -129,7 +129,7 @@ class Reducer:
         from .comm.shm import shm_forced
 
         if sum(p._data.nbytes for p in params) < SHM_MIN_BYTES and not shm_forced():
-            return None  # small models: three barriers cost more than MPI's allreduce
+            return None  # small models: the window's fixed costs exceed MPI's allreduce
         from .comm.shm import ALIGN
 
         total = sum(-(-p._data.nbytes // ALIGN) * ALIGN for p in params) + ALIGN * (len(params) + 1)
