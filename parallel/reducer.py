@@ -357,8 +357,8 @@ class Reducer:
         """Fraction of the gradient bytes whose reduction is done as backward ends."""
         total = sum(b.numel * b.dtype.itemsize for b in self.buckets) or 1
         if self._shm_active():
-            done = sum(self._shm_part(i)[2] * self._shm_part(i)[0].itemsize
-                       for i in self.shm_order[:self.shm_reduced])
+            parts = (self._shm_part(i) for i in self.shm_order[:self.shm_reduced])
+            done = sum(numel * dtype.itemsize for dtype, _, numel in parts)
         else:
             done = sum(b.numel * b.dtype.itemsize for b in self.buckets
                        if b.work is not None and b.work.is_completed())

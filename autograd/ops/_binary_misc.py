@@ -197,10 +197,35 @@ def xlogy(x: Any, y: Any) -> Tensor:
     return where(x == 0, 0.0, x * _log(safe_y))
 
 
-class Fmod(Op):
-    """C-style remainder (sign of the dividend); d/dx = 1, d/dy = -trunc(x / y)."""
+class _Modulo(Op):
+    """``x - q * y`` for a rounded quotient ``q``: d/dx = 1, d/dy = -q (``_quotient``
+    gives the rounding, ``forward`` the array function)."""
 
     saved_inputs = (0, 1)
+
+    @staticmethod
+    def _quotient(x: Tensor, y: Tensor) -> Tensor:
+        raise TypeError("_Modulo is abstract: use Fmod or Remainder")
+
+    @classmethod
+    def backward(cls, ctx: Any, grad_out: Tensor) -> tuple:
+        x, y = ctx.saved_tensors
+        gx = sum_to(grad_out, ctx.sx) if ctx.needs_input_grad[0] else None
+        gy = sum_to(-grad_out * cls._quotient(x, y), y.shape) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+    @classmethod
+    def jvp(cls, ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+        x, y = ctx.saved_tensors
+        res = tx
+        if ty is not None:
+            b = -ty * cls._quotient(x, y)
+            res = b if res is None else res + b
+        return expand_to(res, ctx._fw_out.shape)
+
+
+class Fmod(_Modulo):
+    """C-style remainder (sign of the dividend); d/dx = 1, d/dy = -trunc(x / y)."""
 
     @staticmethod
     def forward(ctx: Any, x: Any, y: Any) -> Any:
@@ -208,32 +233,14 @@ class Fmod(Op):
         return backend.xp_of(x).fmod(x, y)
 
     @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, y = ctx.saved_tensors
-        gx = sum_to(grad_out, ctx.sx) if ctx.needs_input_grad[0] else None
-        gy = None
-        if ctx.needs_input_grad[1]:
-            from .compare import trunc
+    def _quotient(x: Tensor, y: Tensor) -> Tensor:
+        from .compare import trunc
 
-            gy = sum_to(-grad_out * trunc(x / y), y.shape)
-        return gx, gy
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        x, y = ctx.saved_tensors
-        res = tx
-        if ty is not None:
-            from .compare import trunc
-
-            b = -ty * trunc(x / y)
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
+        return trunc(x / y)
 
 
-class Remainder(Op):
+class Remainder(_Modulo):
     """Python-style remainder (sign of the divisor); d/dy = -floor(x / y)."""
-
-    saved_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx: Any, x: Any, y: Any) -> Any:
@@ -241,26 +248,10 @@ class Remainder(Op):
         return backend.xp_of(x if hasattr(x, "shape") else y).remainder(x, y)
 
     @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        x, y = ctx.saved_tensors
-        gx = sum_to(grad_out, ctx.sx) if ctx.needs_input_grad[0] else None
-        gy = None
-        if ctx.needs_input_grad[1]:
-            from .compare import floor
+    def _quotient(x: Tensor, y: Tensor) -> Tensor:
+        from .compare import floor
 
-            gy = sum_to(-grad_out * floor(x / y), y.shape)
-        return gx, gy
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        x, y = ctx.saved_tensors
-        res = tx
-        if ty is not None:
-            from .compare import floor
-
-            b = -ty * floor(x / y)
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
+        return floor(x / y)
 
 
 def fmod(x: Any, y: Any) -> Tensor:
