@@ -14,7 +14,9 @@ is a ratio of times taken minutes apart at most, not across jobs that a busy mac
 may have slowed differently. For our DDP the job also records the step breakdown
 (forward, backward, waiting on the reductions at the end of backward, optimizer) and
 the fraction of the gradient bytes already reduced when backward ended (communication
-hidden behind backward).
+hidden behind backward), and two ceilings from the same step under ``no_sync()`` (no
+communication at all): "no-comm", each rank's own median step, and "lockstep", the
+median of each step's slowest rank, which is the best a synchronous step can do.
 
 Run: ``python -m launch bench ddp --ranks 1,2 --out bench-results``
 """
@@ -256,13 +258,21 @@ def worker(args: argparse.Namespace) -> None:
     alone = {k: med[f"{k} alone"] for k in makers} if size > 1 else dict(step)
     ours = variants["ours"]
     ceiling = med["ours alone"] / med["no communication"] if size > 1 else 1.0
+    # a synchronous step waits for the slowest rank of that step: the same no-communication
+    # steps, each taken at its slowest rank (they start together after a barrier)
+    lockstep = 1.0
+    if size > 1:
+        per_rank = comm.allgather(times["no communication"])
+        lockstep = med["ours alone"] / median([max(t) for t in zip(*per_rank)])
     if args.mode == "strong":
         ceiling /= size
+        lockstep /= size
     parts = {k: median(v) for k, v in ours.parts.items()}
     comm_alone = _allreduce_alone(ours, comm) if size > 1 else 0.0
     result = {
         "ranks": size, "mode": args.mode, "batch_per_rank": batch, "step_seconds": step,
-        "one_rank_seconds": alone, "no_communication_efficiency": ceiling, "ours_breakdown": parts, "allreduce_alone_seconds": comm_alone,
+        "one_rank_seconds": alone, "no_communication_efficiency": ceiling,
+        "lockstep_efficiency": lockstep, "ours_breakdown": parts, "allreduce_alone_seconds": comm_alone,
         "hidden_fraction": median(ours.hidden) if size > 1 else None,
         "buckets": len(ours.ddp.bucket_layout()),
         "reduction": "shared-memory window" if ours.ddp.reducer.shm is not None else "MPI Iallreduce",
@@ -315,7 +325,7 @@ def table(results: list[dict[str, Any]]) -> str:
     variants = sorted({k for r in results for k in r["step_seconds"]},
                       key=lambda k: ["ours", "numpy", "torch"].index(k))
     head = "| mode | ranks | " + " | ".join(f"{v} ms/step | {v} alone | {v} eff." for v in variants) + \
-        " | ours: fwd / bwd / wait / opt (ms) | comm hidden | no-comm ceiling |"
+        " | ours: fwd / bwd / wait / opt (ms) | comm hidden | no-comm ceiling | lockstep ceiling |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         cells = []
@@ -327,7 +337,9 @@ def table(results: list[dict[str, Any]]) -> str:
         parts = " / ".join(f"{p[k] * 1e3:.1f}" for k in ("forward", "backward", "wait", "optimizer"))
         hidden = "–" if r["hidden_fraction"] is None else f"{r['hidden_fraction']:.0%}"
         ceiling = f"{r['no_communication_efficiency']:.2f}"
-        lines.append(f"| {r['mode']} | {r['ranks']} | " + " | ".join(cells) + f" | {parts} | {hidden} | {ceiling} |")
+        lockstep = f"{r.get('lockstep_efficiency', 1.0):.2f}"
+        lines.append(f"| {r['mode']} | {r['ranks']} | " + " | ".join(cells)
+                     + f" | {parts} | {hidden} | {ceiling} | {lockstep} |")
     return "\n".join(lines)
 
 

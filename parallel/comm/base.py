@@ -10,6 +10,7 @@ process).
 from __future__ import annotations
 
 import enum
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -145,13 +146,16 @@ class Communicator:
 
 
 def wait_until(done: Callable[[], bool], timeout: float | None, what: str,
-               on_timeout: Callable[[], str] | None = None) -> None:
-    """Poll ``done`` until it is true: spin briefly (latency), then back off to short
-    sleeps (so oversubscribed ranks yield the CPU and Python signal handlers run)."""
+               on_timeout: Callable[[], str] | None = None, spin: float = 5e-5) -> None:
+    """Poll ``done`` until it is true: spin for ``spin`` seconds (latency), then back off
+    to short sleeps (so oversubscribed ranks yield the CPU). Python signal handlers run
+    either way: the loop is Python code. Ranks that each have a core of their own spin
+    longer (see :func:`spin_seconds`): a sleep overshoots by up to a millisecond, and a
+    rank waiting for a straggler every step pays that on every step."""
     if done():
         return
     start = time.perf_counter()
-    spin_until = start + 5e-5
+    spin_until = start + spin
     delay = 1e-5
     while not done():
         now = time.perf_counter()
@@ -166,3 +170,16 @@ def wait_until(done: Callable[[], bool], timeout: float | None, what: str,
             continue
         time.sleep(delay)
         delay = min(delay * 2, 1e-3)
+
+
+def spin_seconds(local_ranks: int) -> float:
+    """How long a rank busy-polls before it sleeps: 10 ms when the ``local_ranks`` ranks
+    of this machine have a core each (nobody needs the CPU it would give up), a few tens
+    of microseconds when they share cores (oversubscribed: a spinning rank would steal
+    the core from the rank it is waiting for)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return 1e-2 if local_ranks <= cores else 5e-5
+

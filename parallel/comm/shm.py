@@ -53,6 +53,9 @@ class SharedWindow:
         self.rank = node.Get_rank()
         self.size = node.Get_size()
         self.timeout = timeout
+        from .base import spin_seconds
+
+        self.spin = spin_seconds(self.size)  # how long a wait busy-polls before sleeping
         self.head = -(-8 * max(slots, 1) // ALIGN) * ALIGN
         self.nbytes = self.head + max(int(nbytes), ALIGN)
         self.win = MPI.Win.Allocate_shared(self.nbytes, 1, comm=node)
@@ -113,7 +116,7 @@ class SharedWindow:
 
         wait_until(lambda: self._everyone(slot), self.timeout,
                    f"the shared-memory reduction of {name or f'part {slot}'} on rank {self.rank}",
-                   missing)
+                   missing, self.spin)
         self.win.Sync()
         self._reduce_slice(part, scale)
 
@@ -124,7 +127,7 @@ class SharedWindow:
         self.win.Sync()
         req = self.node.Ibarrier()
         wait_until(req.Test, self.timeout, f"the end of shared-memory reduction "
-                   f"{self.generation} on rank {self.rank}")
+                   f"{self.generation} on rank {self.rank}", spin=self.spin)
 
     def reduce_scale(self, parts: list[tuple[Any, int, int]], scale: float) -> None:
         """All of one reduction at once: each part (dtype, byte offset, numel) becomes
@@ -140,6 +143,16 @@ class SharedWindow:
         dtype, offset, numel = part
         a, b = self._slice(numel, self.rank)
         views = [self.view(k, dtype, offset, numel) for k in range(self.size)]
+        if self.size == 2:  # the common case, without a list per chunk
+            mine, other = views[self.rank], views[1 - self.rank]
+            for c in range(a, b, CHUNK):
+                e = min(c + CHUNK, b)
+                acc, peer = mine[c:e], other[c:e]
+                np.add(acc, peer, out=acc)  # a + b == b + a: the same bits on both ranks
+                if scale != 1.0:
+                    np.multiply(acc, scale, out=acc, casting="unsafe")
+                peer[...] = acc
+            return
         for c in range(a, b, CHUNK):
             self._reduce_chunk([v[c:min(c + CHUNK, b)] for v in views], scale)
 

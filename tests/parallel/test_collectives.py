@@ -221,3 +221,17 @@ def test_per_rank_random_streams_are_independent_and_seeded() -> None:
     a = spawn(work, 2)
     b = spawn(work, 2)
     assert a == b and a[0] != a[1]
+
+
+def test_waits_spin_only_while_every_rank_has_a_core() -> None:
+    from parallel.comm.base import CollectiveTimeout, spin_seconds, wait_until
+
+    assert spin_seconds(1) == 1e-2  # one rank per core: busy-poll (no sleep overshoot)
+    assert spin_seconds(10**6) == 5e-5  # oversubscribed: yield the core soon
+    polls = []
+    wait_until(lambda: polls.append(1) or len(polls) > 3, 1.0, "a test wait", spin=1e-2)
+    assert len(polls) == 4
+    start = time.perf_counter()
+    with pytest.raises(CollectiveTimeout, match="a test wait did not complete within 0.1 s"):
+        wait_until(lambda: False, 0.1, "a test wait", spin=1e-2)
+    assert time.perf_counter() - start < 1.0
