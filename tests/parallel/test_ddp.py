@@ -28,7 +28,7 @@ def spawn(fn, n, timeout=30):
     return parallel.spawn(fn, nprocs=n, timeout=timeout)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
 @pytest.mark.parametrize("variant", ddp_equivalence.VARIANTS)
 def test_ddp_matches_single_process_on_the_global_batch(n: int, variant: str) -> None:
     def work(rank: int) -> dict:

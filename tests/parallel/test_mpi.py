@@ -19,13 +19,17 @@ def test_collectives(n: int, tmp_path) -> None:
     assert [r.results[k]["local_rank"] for k in range(n)] == list(range(n))
 
 
+EQUIVALENCE = ["default", "tiny_buckets", "no_sync", "unused", "checkpoint"]
+
+
 @pytest.mark.parametrize("n,variant,shm", [
-    (2, "default", "0"), (2, "tiny_buckets", "0"), (2, "no_sync", "0"), (2, "unused", "0"),
-    (2, "checkpoint", "0"), (2, "grad", "0"), (3, "default", "0"), (3, "no_sync", "0"),
-    (4, "tiny_buckets", "0"),
-    # the same through the shared-memory window (forced: these models are small)
-    (2, "default", "always"), (2, "no_sync", "always"), (2, "unused", "always"),
-    (2, "grad", "always"), (3, "tiny_buckets", "always"),
+    # every variant at 2, 3 and 4 ranks (4 oversubscribed on a 2-core machine) over MPI
+    *[(n, v, "0") for n in (2, 3, 4) for v in EQUIVALENCE], (2, "grad", "0"),
+    # through the shared-memory window (forced: these models are small); 3 and 4 ranks
+    # take the general (more than two ranks) reduction loop
+    *[(2, v, "always") for v in (*EQUIVALENCE, "grad")],
+    (3, "tiny_buckets", "always"), (3, "unused", "always"), (3, "checkpoint", "always"),
+    (4, "default", "always"), (4, "no_sync", "always"),
 ])
 def test_ddp_matches_single_process(n: int, variant: str, shm: str, tmp_path) -> None:
     r = mpirun.run("ddp_equivalence.py", n, "--variant", variant, timeout=90, tmp=tmp_path,
