@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .. import backend
@@ -80,93 +81,67 @@ __all__ = [
 # ----------------------------------------------------------------------------- add / sub
 
 
-class Add(Op):
-    """``x + alpha * y``."""
+class _AddSub(Op):
+    """``x + sign * alpha * y``: Add (``sign`` 1) and Sub (``sign`` -1) differ in nothing
+    else, so forward, backward and jvp are written once here."""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, y: Any, alpha: Any = 1) -> Any:
+    sign = 1
+    _combine = staticmethod(operator.add)  # the array operation: + or -
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, y: Any, alpha: Any = 1) -> Any:
         ctx.alpha = alpha
         if alpha != 1:
             y = y * alpha
-        out = x + scalar_operand(y, x)
+        out = cls._combine(x, scalar_operand(y, x))
         ctx.sx, ctx.sy = _operand_shape(x, out), _operand_shape(y, out)
         return out
 
-    @staticmethod
-    def inplace(x: Any, y: Any, alpha: Any = 1) -> None:
+    @classmethod
+    def inplace(cls, x: Any, y: Any, alpha: Any = 1) -> None:
         if alpha != 1:
             y = y * alpha
-        backend.xp_of(x).add(x, y, out=x)
+        xp = backend.xp_of(x)
+        (xp.add if cls.sign > 0 else xp.subtract)(x, y, out=x)
 
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
+    @classmethod
+    def backward(cls, ctx: Any, grad_out: Tensor) -> tuple:
         nig = ctx.needs_input_grad
         gx = _sum_back(grad_out, ctx.sx) if nig[0] else None
         gy = None
         if nig[1]:
-            gy = _sum_back(grad_out if ctx.alpha == 1 else grad_out * ctx.alpha, ctx.sy)
+            k = cls.sign * ctx.alpha  # d(out)/dy
+            gy = _sum_back(grad_out if k == 1 else -grad_out if k == -1 else grad_out * k, ctx.sy)
         return gx, gy, None
 
-    @staticmethod
-    def backward_array(ctx: Any, g: Any) -> tuple:
+    @classmethod
+    def backward_array(cls, ctx: Any, g: Any) -> tuple:
         edges = ctx._edges  # an edge is truthy where the input needs a gradient
         gx = _sum_back_array(g, ctx.sx) if edges[0] else None
         gy = None
         if edges[1]:
-            gy = _sum_back_array(g if ctx.alpha == 1 else g * scalar_operand(ctx.alpha, g), ctx.sy)
+            k = cls.sign * ctx.alpha
+            gy = _sum_back_array(g if k == 1 else -g if k == -1 else g * scalar_operand(k, g), ctx.sy)
         return gx, gy, None
 
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None, _: Any = None) -> Tensor:
-        if ty is not None and ctx.alpha != 1:
-            ty = ty * ctx.alpha
+    @classmethod
+    def jvp(cls, ctx: Any, tx: Tensor | None, ty: Tensor | None, _: Any = None) -> Tensor:
+        if ty is not None:
+            k = cls.sign * ctx.alpha
+            ty = ty if k == 1 else -ty if k == -1 else ty * k
         out = tx if ty is None else ty if tx is None else tx + ty
         return expand_to(out, ctx._fw_out.shape)
 
 
-class Sub(Op):
+class Add(_AddSub):
+    """``x + alpha * y``."""
+
+
+class Sub(_AddSub):
     """``x - alpha * y``."""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, y: Any, alpha: Any = 1) -> Any:
-        ctx.alpha = alpha
-        if alpha != 1:
-            y = y * alpha
-        out = x - scalar_operand(y, x)
-        ctx.sx, ctx.sy = _operand_shape(x, out), _operand_shape(y, out)
-        return out
-
-    @staticmethod
-    def inplace(x: Any, y: Any, alpha: Any = 1) -> None:
-        if alpha != 1:
-            y = y * alpha
-        backend.xp_of(x).subtract(x, y, out=x)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        nig = ctx.needs_input_grad
-        gx = _sum_back(grad_out, ctx.sx) if nig[0] else None
-        gy = None
-        if nig[1]:
-            gy = _sum_back(-grad_out if ctx.alpha == 1 else grad_out * -ctx.alpha, ctx.sy)
-        return gx, gy, None
-
-    @staticmethod
-    def backward_array(ctx: Any, g: Any) -> tuple:
-        edges = ctx._edges
-        gx = _sum_back_array(g, ctx.sx) if edges[0] else None
-        gy = None
-        if edges[1]:
-            gy = _sum_back_array(-g if ctx.alpha == 1 else g * scalar_operand(-ctx.alpha, g),
-                                 ctx.sy)
-        return gx, gy, None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Tensor | None, ty: Tensor | None, _: Any = None) -> Tensor:
-        if ty is not None:
-            ty = -ty if ctx.alpha == 1 else ty * -ctx.alpha
-        out = tx if ty is None else ty if tx is None else tx + ty
-        return expand_to(out, ctx._fw_out.shape)
+    sign = -1
+    _combine = staticmethod(operator.sub)
 
 
 def _operand_shape(v: Any, out: Any) -> tuple | None:
