@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .. import backend
@@ -426,78 +427,76 @@ class Lerp(Op):
         return expand_to(res, ctx._fw_out.shape)
 
 
-class Addcmul(Op):
+class _AddcOp(Op):
+    """``x + value * t1 (op) t2``: forward, backward and jvp written once; each
+    subclass gives the array operation and the two partial derivatives of
+    ``value * t1 (op) t2`` (``_d1`` by ``t1``, ``_d2`` by ``t2``, as tensors)."""
+
+    saved_inputs = (1, 2)
+    _combine = staticmethod(operator.mul)
+
+    @staticmethod
+    def _d1(v: Any, t1: Tensor, t2: Tensor) -> Tensor:
+        raise TypeError("_AddcOp is abstract: use Addcmul or Addcdiv")
+
+    _d2 = _d1
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, t1: Any, t2: Any, value: Any) -> Any:
+        ctx.value, ctx.sx = value, _shape(x)
+        return x + cls._combine(value * t1, t2)
+
+    @classmethod
+    def inplace(cls, x: Any, t1: Any, t2: Any, value: Any) -> None:
+        x += cls._combine(value * t1, t2)
+
+    @classmethod
+    def backward(cls, ctx: Any, grad_out: Tensor) -> tuple:
+        t1, t2 = ctx.saved_tensors
+        nig = ctx.needs_input_grad
+        v = ctx.value
+        gx = sum_to(grad_out, ctx.sx) if nig[0] else None
+        g1 = _grad(grad_out * cls._d1(v, t1, t2), t1) if nig[1] else None
+        g2 = _grad(grad_out * cls._d2(v, t1, t2), t2) if nig[2] else None
+        return gx, g1, g2, None
+
+    @classmethod
+    def jvp(cls, ctx: Any, tx: Any, t1d: Any, t2d: Any, _: Any) -> Tensor:
+        t1, t2 = ctx.saved_tensors
+        res = tx
+        if t1d is not None:
+            b = t1d * cls._d1(ctx.value, t1, t2)
+            res = b if res is None else res + b
+        if t2d is not None:
+            b = t2d * cls._d2(ctx.value, t1, t2)
+            res = b if res is None else res + b
+        return expand_to(res, ctx._fw_out.shape)
+
+
+class Addcmul(_AddcOp):
     """``x + value * t1 * t2``."""
 
-    saved_inputs = (1, 2)
+    @staticmethod
+    def _d1(v: Any, t1: Tensor, t2: Tensor) -> Tensor:
+        return t2 * v
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t1: Any, t2: Any, value: Any) -> Any:
-        ctx.value, ctx.sx = value, _shape(x)
-        return x + value * t1 * t2
-
-    @staticmethod
-    def inplace(x: Any, t1: Any, t2: Any, value: Any) -> None:
-        x += value * t1 * t2
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        t1, t2 = ctx.saved_tensors
-        nig = ctx.needs_input_grad
-        v = ctx.value
-        gx = sum_to(grad_out, ctx.sx) if nig[0] else None
-        g1 = _grad(grad_out * t2 * v, t1) if nig[1] else None
-        g2 = _grad(grad_out * t1 * v, t2) if nig[2] else None
-        return gx, g1, g2, None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Any, t1d: Any, t2d: Any, _: Any) -> Tensor:
-        t1, t2 = ctx.saved_tensors
-        res = tx
-        if t1d is not None:
-            b = t1d * t2 * ctx.value
-            res = b if res is None else res + b
-        if t2d is not None:
-            b = t2d * t1 * ctx.value
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
+    def _d2(v: Any, t1: Tensor, t2: Tensor) -> Tensor:
+        return t1 * v
 
 
-class Addcdiv(Op):
+class Addcdiv(_AddcOp):
     """``x + value * t1 / t2``."""
 
-    saved_inputs = (1, 2)
+    _combine = staticmethod(operator.truediv)
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t1: Any, t2: Any, value: Any) -> Any:
-        ctx.value, ctx.sx = value, _shape(x)
-        return x + value * t1 / t2
+    def _d1(v: Any, t1: Tensor, t2: Tensor) -> Tensor:
+        return v / t2
 
     @staticmethod
-    def inplace(x: Any, t1: Any, t2: Any, value: Any) -> None:
-        x += value * t1 / t2
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: Tensor) -> tuple:
-        t1, t2 = ctx.saved_tensors
-        nig = ctx.needs_input_grad
-        v = ctx.value
-        gx = sum_to(grad_out, ctx.sx) if nig[0] else None
-        g1 = _grad(grad_out * v / t2, t1) if nig[1] else None
-        g2 = _grad(-grad_out * v * t1 / (t2 * t2), t2) if nig[2] else None
-        return gx, g1, g2, None
-
-    @staticmethod
-    def jvp(ctx: Any, tx: Any, t1d: Any, t2d: Any, _: Any) -> Tensor:
-        t1, t2 = ctx.saved_tensors
-        res = tx
-        if t1d is not None:
-            b = t1d * ctx.value / t2
-            res = b if res is None else res + b
-        if t2d is not None:
-            b = -t2d * ctx.value * t1 / (t2 * t2)
-            res = b if res is None else res + b
-        return expand_to(res, ctx._fw_out.shape)
+    def _d2(v: Any, t1: Tensor, t2: Tensor) -> Tensor:
+        return -v * t1 / (t2 * t2)
 
 
 def lerp(x: Tensor, end: Tensor, weight: Any) -> Tensor:

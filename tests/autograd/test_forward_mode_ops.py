@@ -402,7 +402,7 @@ def _defines(cls: type, name: str) -> bool:
 
 
 # abstract bases whose subclasses are the real ops
-ABSTRACT = {"Unary", "MultiOut", "TieSplit", "_Triangle", "_Modulo", "_AddSub"}
+ABSTRACT = {"Unary", "MultiOut", "TieSplit", "_Triangle", "_Modulo", "_AddSub", "_AddcOp"}
 ALL_OPS = [c for c in _all_ops() if c.__name__ not in ABSTRACT]
 
 
