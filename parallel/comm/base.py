@@ -10,6 +10,7 @@ process).
 from __future__ import annotations
 
 import enum
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from typing import Any
 
 __all__ = ["ReduceOp", "Work", "CompletedWork", "Communicator", "CollectiveTimeout",
            "PeerFailure", "CollectiveMismatch"]
+
+_log = logging.getLogger("parallel")
 
 
 class ReduceOp(enum.Enum):
@@ -146,30 +149,66 @@ class Communicator:
 
 
 def wait_until(done: Callable[[], bool], timeout: float | None, what: str,
-               on_timeout: Callable[[], str] | None = None, spin: float = 5e-5) -> None:
+               missing: Callable[[], list[int] | None] | None = None, spin: float = 5e-5) -> None:
     """Poll ``done`` until it is true: spin for ``spin`` seconds (latency), then back off
     to short sleeps (so oversubscribed ranks yield the CPU). Python signal handlers run
     either way: the loop is Python code. Ranks that each have a core of their own spin
     longer (see :func:`spin_seconds`): a sleep overshoots by up to a millisecond, and a
-    rank waiting for a straggler every step pays that on every step."""
+    rank waiting for a straggler every step pays that on every step.
+
+    ``what`` names the wait ("allreduce (collective #5) on rank 0"); ``missing`` says
+    which ranks have not arrived, when that is known. Past :func:`stall_seconds` one
+    warning says how long this rank has waited and for whom; past ``timeout`` the wait
+    becomes a :class:`CollectiveTimeout` saying the same."""
     if done():
         return
     start = time.perf_counter()
     spin_until = start + spin
     delay = 1e-5
+    stall = stall_seconds()
     while not done():
         now = time.perf_counter()
         if timeout is not None and now - start > timeout:
-            detail = on_timeout() if on_timeout is not None else ""
             raise CollectiveTimeout(
-                f"{what} did not complete within {timeout:.1f} s{detail}; a rank is missing, "
-                "slow, or called a different collective (set a larger timeout in "
-                "init_process_group(timeout=...) if the job is just slow)"
+                f"{what} did not complete within {timeout:.1f} s{_missing(missing)}; a rank "
+                "is missing, slow, or called a different collective (set a larger timeout "
+                "in init_process_group(timeout=...) if the job is just slow)"
             )
+        if stall is not None and now - start > stall:
+            warn_stall(what, now - start, missing() if missing is not None else None, timeout)
+            stall = None  # once per wait
         if now < spin_until:
             continue
         time.sleep(delay)
         delay = min(delay * 2, 1e-3)
+
+
+def _missing(missing: Callable[[], list[int] | None] | None) -> str:
+    ranks = missing() if missing is not None else None
+    return f"; missing ranks: {ranks}" if ranks else ""
+
+
+def warn_stall(what: str, waited: float, ranks: list[int] | None, timeout: float | None) -> None:
+    """The stall warning: which wait, for how long, for whom, and what happens next."""
+    limit = f"it gives up after {timeout:.1f} s" if timeout is not None else "no timeout is set"
+    who = f"; missing ranks: {ranks}" if ranks else ""
+    _log.warning("%s has waited %.1f s%s; still waiting (%s)", what, waited, who, limit)
+
+
+def stall_seconds() -> float | None:
+    """After how long a waiting collective logs a warning naming the ranks it waits for
+    (Horovod's stall check): ``DTENSOR_STALL_WARNING_SECONDS``, default 60; 0 turns it
+    off. Waits that poll warn: every wait under a timeout, and the shared-memory
+    reduction; without a timeout, MPI's own blocking wait is used and cannot warn."""
+    raw = os.environ.get("DTENSOR_STALL_WARNING_SECONDS", "60")
+    try:
+        secs = float(raw)
+    except ValueError:
+        raise ValueError(
+            f"DTENSOR_STALL_WARNING_SECONDS={raw!r}: expected a number of seconds (0 turns "
+            "the stall warning off)"
+        ) from None
+    return secs if secs > 0 else None
 
 
 def spin_seconds(local_ranks: int) -> float:

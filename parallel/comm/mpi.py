@@ -211,8 +211,9 @@ def probe_cuda_aware(comm: Any, claims: Callable[[], bool] = library_claims_cuda
 
 
 class _MPIWork(Work):
-    def __init__(self, reqs: list, what: str, comm: MPIComm, then: Callable[[], Any] | None) -> None:
-        self.reqs, self.what, self.comm, self.then = reqs, what, comm, then
+    def __init__(self, reqs: list, what: str, comm: MPIComm, then: Callable[[], Any] | None,
+                 seq: int | None = None) -> None:
+        self.reqs, self.what, self.comm, self.then, self.seq = reqs, what, comm, then, seq
         self.done = False
 
     def _finish(self) -> None:
@@ -235,14 +236,17 @@ class _MPIWork(Work):
             return True
         MPI = mpi()
         limit = timeout if timeout is not None else self.comm.timeout
-        if limit is None:
+        if limit is None:  # MPI's own wait: the fastest, but it cannot warn or give up
             if len(self.reqs) == 1:
                 self.reqs[0].Wait()
             else:
                 MPI.Request.Waitall(self.reqs)
         else:
-            wait_until(lambda: MPI.Request.Testall(self.reqs), limit,
-                       f"{self.what} on rank {self.comm.rank}")
+            seq, comm = self.seq, self.comm
+            what = f"{self.what} on rank {comm.rank}" if seq is None else \
+                f"{self.what} (collective #{seq}) on rank {comm.rank}"
+            wait_until(lambda: MPI.Request.Testall(self.reqs), limit, what,
+                       None if seq is None else lambda: comm.arrivals.behind(seq), comm.spin)
         self._finish()
         return True
 
@@ -262,6 +266,16 @@ class MPIComm(Communicator):
         self.debug = debug_enabled() if debug is None else debug
         self.seq = 0
         self._cuda_aware: bool | None = None
+        from .arrivals import ArrivalBoard
+        from .base import spin_seconds
+
+        self.arrivals = ArrivalBoard(comm)  # names the missing ranks of a stalled wait
+        self.spin = spin_seconds(self.arrivals.local_size)
+
+    def _enter(self) -> None:
+        """A new collective: its number, published for the others' stall diagnostics."""
+        self.seq += 1
+        self.arrivals.enter(self.seq)
 
     @property
     def cuda_aware(self) -> bool:
@@ -288,8 +302,11 @@ class MPIComm(Communicator):
             )
 
     # -- helpers
-    def _work(self, reqs: list, what: str, then: Callable[[], Any] | None = None) -> Work:
-        return _MPIWork(reqs, what, self, then)
+    def _work(self, reqs: list, what: str, then: Callable[[], Any] | None = None,
+              seq: int | None = -1) -> Work:
+        """``seq``: the collective's number (default: the current one), None for
+        point-to-point messages."""
+        return _MPIWork(reqs, what, self, then, self.seq if seq == -1 else seq)
 
     def _chunks(self, n: int) -> list[tuple[int, int]]:
         step = self.max_count
@@ -303,7 +320,7 @@ class MPIComm(Communicator):
         """Non-blocking in-place allreduce. ``op`` is a ReduceOp or a callable
         ``fn(incoming, inout)`` reducing numpy arrays of ``arr``'s dtype in place.
         float16 SUM/AVG travel as 16-bit values (half the bytes of float32)."""
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("allreduce", arr.shape, str(arr.dtype), getattr(op, "name", None)
                     or getattr(op, "__qualname__", "custom"))
@@ -314,8 +331,8 @@ class MPIComm(Communicator):
             mop = _op(op, arr.dtype.kind, arr.dtype)
             req = self.comm.Iallreduce(MPI.IN_PLACE, arr, op=mop)
             if op is ReduceOp.AVG:
-                return _MPIWork([req], "allreduce", self, lambda: _average(arr, self.size))
-            return _MPIWork([req], "allreduce", self, None)
+                return _MPIWork([req], "allreduce", self, lambda: _average(arr, self.size), self.seq)
+            return _MPIWork([req], "allreduce", self, None, self.seq)
         custom = not isinstance(op, ReduceOp)
         st = self._stage(arr, keep_half=custom or op in (ReduceOp.SUM, ReduceOp.AVG))
         flat = st.buf.reshape(-1)
@@ -330,7 +347,7 @@ class MPIComm(Communicator):
         return self._work(reqs, "allreduce", then)
 
     def broadcast(self, arr: Any, root: int = 0) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("broadcast", arr.shape, str(arr.dtype), root)
         st = self._stage(arr, writeback=self.rank != root)
@@ -339,7 +356,7 @@ class MPIComm(Communicator):
         self._blocking(self._work(reqs, "broadcast", st.finish))
 
     def allgather(self, send: Any, recv: Any) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("allgather", send.shape, str(send.dtype))
         s = self._stage(send, writeback=False)
@@ -357,7 +374,7 @@ class MPIComm(Communicator):
         r.finish()
 
     def reduce_scatter(self, send: Any, recv: Any, op: ReduceOp = ReduceOp.SUM) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("reduce_scatter", send.shape, str(send.dtype), op.name)
         s = self._stage(send, writeback=False)
@@ -379,7 +396,7 @@ class MPIComm(Communicator):
         r.finish()
 
     def alltoall(self, send: Any, recv: Any) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("alltoall", send.shape, str(send.dtype))
         s = self._stage(send, writeback=False)
@@ -393,7 +410,7 @@ class MPIComm(Communicator):
         self._blocking(self._work([req], "alltoall", r.finish))
 
     def reduce(self, arr: Any, root: int = 0, op: ReduceOp = ReduceOp.SUM) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("reduce", arr.shape, str(arr.dtype), op.name, root)
         MPI = mpi()
@@ -415,7 +432,7 @@ class MPIComm(Communicator):
         self._blocking(self._work(reqs, "reduce", then))
 
     def gather(self, send: Any, recv: Any | None, root: int = 0) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("gather", send.shape, str(send.dtype), root)
         s = self._stage(send, writeback=False)
@@ -424,7 +441,7 @@ class MPIComm(Communicator):
         self._blocking(self._work([req], "gather", r.finish if r else None))
 
     def scatter(self, send: Any | None, recv: Any, root: int = 0) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("scatter", recv.shape, str(recv.dtype), root)
         s = self._stage(send, writeback=False) if self.rank == root else None
@@ -434,11 +451,13 @@ class MPIComm(Communicator):
 
     def isend(self, arr: Any, dst: int, tag: int = 0) -> Work:
         s = self._stage(arr, writeback=False)
-        return self._work([self.comm.Isend(s.buf.reshape(-1), dest=dst, tag=tag)], "send")
+        return self._work([self.comm.Isend(s.buf.reshape(-1), dest=dst, tag=tag)], "send",
+                          seq=None)
 
     def irecv(self, arr: Any, src: int, tag: int = 0) -> Work:
         r = self._stage(arr)
-        return self._work([self.comm.Irecv(r.buf.reshape(-1), source=src, tag=tag)], "recv", r.finish)
+        return self._work([self.comm.Irecv(r.buf.reshape(-1), source=src, tag=tag)], "recv",
+                          r.finish, seq=None)
 
     def send(self, arr: Any, dst: int, tag: int = 0) -> None:
         self.isend(arr, dst, tag).wait()
@@ -447,7 +466,7 @@ class MPIComm(Communicator):
         self.irecv(arr, src, tag).wait()
 
     def barrier(self) -> None:
-        self.seq += 1
+        self._enter()
         if self.debug:
             self._check("barrier")
         self._blocking(self._work([self.comm.Ibarrier()], "barrier"))

@@ -110,9 +110,8 @@ class SharedWindow:
         ``name`` says what the part is in a timeout's message."""
         from .base import wait_until
 
-        def missing() -> str:
-            late = [k for k, f in enumerate(self.flags) if int(f[slot]) < self.generation]
-            return f" (ranks {late} never delivered their part)"
+        def missing() -> list[int]:  # the ranks whose part is not in place yet
+            return [k for k, f in enumerate(self.flags) if int(f[slot]) < self.generation]
 
         wait_until(lambda: self._everyone(slot), self.timeout,
                    f"the shared-memory reduction of {name or f'part {slot}'} on rank {self.rank}",

@@ -25,6 +25,8 @@ from .base import (
     PeerFailure,
     ReduceOp,
     Work,
+    stall_seconds,
+    warn_stall,
 )
 
 __all__ = ["ThreadGroup", "ThreadComm"]
@@ -134,8 +136,8 @@ class ThreadComm(Communicator):
     # -- the exchange at the heart of every collective
     def _post(self, what: str, value: Any, sig: Any) -> int:
         g = self.group
+        self.seq += 1  # collectives are numbered from 1, as on the MPI backend
         seq = self.seq
-        self.seq += 1
         with g.cond:
             self._check_failed(what)
             slot = g.slots.get(seq)
@@ -169,7 +171,18 @@ class ThreadComm(Communicator):
                     return True
                 return bool({r for r in g.failed if r != self.rank})
 
-            if not g.cond.wait_for(ready, timeout=self.timeout):
+            stall = stall_seconds()
+            if stall is not None and (self.timeout is None or stall < self.timeout):
+                ok = g.cond.wait_for(ready, timeout=stall)
+                if not ok:
+                    missing = [r for r in range(g.size) if slot.sigs[r] is None]
+                    warn_stall(f"{what} (collective #{seq}) on rank {self.rank}", stall,
+                               missing, self.timeout)
+                    ok = g.cond.wait_for(ready, timeout=None if self.timeout is None
+                                         else self.timeout - stall)
+            else:
+                ok = g.cond.wait_for(ready, timeout=self.timeout)
+            if not ok:
                 missing = [r for r in range(g.size) if slot.sigs[r] is None]
                 raise CollectiveTimeout(
                     f"{what} (collective #{seq}) on rank {self.rank} did not complete within "

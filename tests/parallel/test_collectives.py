@@ -190,6 +190,36 @@ def test_timeout_names_the_missing_rank() -> None:
         spawn(work, 2, timeout=None)
 
 
+def test_straggler_is_named_in_a_stall_warning_and_the_collective_completes(
+        monkeypatch, caplog) -> None:
+    monkeypatch.setenv("DTENSOR_STALL_WARNING_SECONDS", "0.2")
+
+    def work(rank: int) -> float:
+        parallel.init_process_group(timeout=5)
+        if rank == 1:
+            time.sleep(0.6)
+        t = autograd.tensor([float(rank + 1)])
+        parallel.all_reduce(t)
+        return t.item()
+
+    with caplog.at_level("WARNING", logger="parallel"):
+        assert spawn(work, 2, timeout=None) == [3.0, 3.0]
+    warned = [r.getMessage() for r in caplog.records if r.name == "parallel"]
+    assert warned == ["allreduce (collective #1) on rank 0 has waited 0.2 s; missing ranks: "
+                      "[1]; still waiting (it gives up after 5.0 s)"]
+
+
+def test_stall_warning_setting_is_checked(monkeypatch) -> None:
+    from parallel.comm.base import stall_seconds
+
+    monkeypatch.setenv("DTENSOR_STALL_WARNING_SECONDS", "0")
+    assert stall_seconds() is None
+    monkeypatch.setenv("DTENSOR_STALL_WARNING_SECONDS", "soon")
+    with pytest.raises(ValueError, match="DTENSOR_STALL_WARNING_SECONDS='soon': expected a "
+                       "number of seconds"):
+        stall_seconds()
+
+
 def test_world_of_one_needs_no_mpi() -> None:
     parallel.init_process_group()
     try:

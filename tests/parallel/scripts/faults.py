@@ -7,6 +7,9 @@
 --mode desync         rank 1 calls a different collective (debug mode names both)
 --mode no_backward    rank 1 never runs backward (the others time out in the shared-memory
                       reduction, naming the gradient and the rank)
+--mode straggler      rank 1 is 2.5 s late to an allreduce and to a DDP backward: the
+                      others warn (DTENSOR_STALL_WARNING_SECONDS), naming it, and the job
+                      completes within its 8 s timeout
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--mode", required=True)
     mode = p.parse_args().mode
-    parallel.init_process_group(timeout=3 if mode in ("skip", "no_backward") else None)
+    timeouts = {"skip": 3, "no_backward": 3, "straggler": 8}
+    parallel.init_process_group(timeout=timeouts.get(mode))
     r = parallel.get_rank()
     write_result(r, status="started")
     if mode == "exception":
@@ -70,6 +74,18 @@ def main() -> None:
         if r != 1:
             ddp(autograd.randn(3, 4)).sum().backward()
         time.sleep(10)
+    elif mode == "straggler":
+        t = autograd.ones(3)
+        if r == 1:
+            time.sleep(2.5)
+        parallel.all_reduce(t)
+        ddp = parallel.DistributedDataParallel(TwoHeads())
+        loss = ddp(autograd.ones(3, 4)).sum()
+        if r == 1:
+            time.sleep(2.5)
+        loss.backward()
+        write_result(r, status="ok", total=t.tolist(), grad=ddp.module.a.bias.grad.tolist())
+        return
     write_result(r, status="ok")
 
 
