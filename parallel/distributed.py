@@ -325,12 +325,12 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup 
         >>> parallel.destroy_process_group()
     """
     arr = _array(tensor, "all_reduce")
-    work = _group(group).comm.iallreduce(arr, op)
-    if async_op:
-        return _Bumping(work, tensor)
-    work.wait()
-    _bump(tensor)
-    return None
+    comm = _group(group).comm
+    if not async_op:
+        comm.allreduce(arr, op)
+        _bump(tensor)
+        return None
+    return _Bumping(comm.iallreduce(arr, op), tensor)
 
 
 class _Bumping(Work):

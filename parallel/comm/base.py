@@ -53,6 +53,8 @@ class CollectiveMismatch(RuntimeError):
 class Work:
     """Handle of a non-blocking collective (``torch.distributed.Work``)."""
 
+    __slots__ = ()  # subclasses may use slots (one is made per bucket per step)
+
     def wait(self, timeout: float | None = None) -> bool:
         raise RuntimeError(f"{type(self).__name__} must implement wait()")
 

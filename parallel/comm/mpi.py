@@ -211,6 +211,8 @@ def probe_cuda_aware(comm: Any, claims: Callable[[], bool] = library_claims_cuda
 
 
 class _MPIWork(Work):
+    __slots__ = ("reqs", "what", "comm", "then", "seq", "done")
+
     def __init__(self, reqs: list, what: str, comm: MPIComm, then: Callable[[], Any] | None,
                  seq: int | None = None) -> None:
         self.reqs, self.what, self.comm, self.then, self.seq = reqs, what, comm, then, seq
@@ -266,11 +268,23 @@ class MPIComm(Communicator):
         self.debug = debug_enabled() if debug is None else debug
         self.seq = 0
         self._cuda_aware: bool | None = None
+        self._last_op: tuple = (None, None, None)  # see _native_op
         from .arrivals import ArrivalBoard
         from .base import spin_seconds
 
         self.arrivals = ArrivalBoard(comm)  # names the missing ranks of a stalled wait
         self.spin = spin_seconds(self.arrivals.local_size)
+
+    def _native_op(self, op: Any, dtype: Any) -> Any:
+        """The MPI op for ``op`` on ``dtype``, remembered for the next call: a bucket
+        layer issues the same (op, dtype) over and over, and the general lookup (hashing
+        an enum and a dtype) costs a microsecond, as much as a small allreduce's MPI call."""
+        last = self._last_op
+        if last[0] is op and last[1] is dtype:
+            return last[2]
+        mop = _op(op, dtype.kind, dtype)
+        self._last_op = (op, dtype, mop)
+        return mop
 
     def _enter(self) -> None:
         """A new collective: its number, published for the others' stall diagnostics."""
@@ -316,6 +330,20 @@ class MPIComm(Communicator):
         work.wait()
 
     # -- collectives
+    def allreduce(self, arr: Any, op: Any = ReduceOp.SUM) -> None:
+        """Blocking in-place allreduce: MPI's own ``Allreduce`` when nothing needs the
+        non-blocking path (no timeout to poll against, no debug check, a native array):
+        a few microseconds faster than ``Iallreduce`` + wait for small messages."""
+        if (self.timeout is not None or self.debug or arr.__class__ is not _ndarray
+                or not arr.flags.c_contiguous or arr.size > self.max_count
+                or arr.dtype not in _NATIVE or not isinstance(op, ReduceOp)):
+            self.iallreduce(arr, op).wait()
+            return
+        self._enter()
+        self.comm.Allreduce(mpi().IN_PLACE, arr, op=self._native_op(op, arr.dtype))
+        if op is ReduceOp.AVG:
+            _average(arr, self.size)
+
     def iallreduce(self, arr: Any, op: Any = ReduceOp.SUM) -> Work:
         """Non-blocking in-place allreduce. ``op`` is a ReduceOp or a callable
         ``fn(incoming, inout)`` reducing numpy arrays of ``arr``'s dtype in place.
@@ -328,8 +356,7 @@ class MPIComm(Communicator):
         if (arr.__class__ is _ndarray and arr.flags.c_contiguous and arr.size <= self.max_count
                 and arr.dtype in _NATIVE):
             # the common case (a DDP bucket): no staging, one request
-            mop = _op(op, arr.dtype.kind, arr.dtype)
-            req = self.comm.Iallreduce(MPI.IN_PLACE, arr, op=mop)
+            req = self.comm.Iallreduce(MPI.IN_PLACE, arr, op=self._native_op(op, arr.dtype))
             if op is ReduceOp.AVG:
                 return _MPIWork([req], "allreduce", self, lambda: _average(arr, self.size), self.seq)
             return _MPIWork([req], "allreduce", self, None, self.seq)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -26,10 +27,18 @@ def main() -> None:
     t = autograd.tensor([float(r + 1)], dtype=autograd.float64)
     parallel.all_reduce(t)
     check(t.item() == n * (n + 1) / 2, f"all_reduce sum: {t.item()}")
-    for op, expect in ((ReduceOp.MAX, n), (ReduceOp.MIN, 1), (ReduceOp.AVG, (n + 1) / 2)):
-        u = autograd.tensor([float(r + 1)], dtype=autograd.float64)
-        parallel.all_reduce(u, op=op)
-        check(u.item() == expect, f"all_reduce {op}: {u.item()}")
+    comm = parallel.default_group().comm
+    for timeout in (30, None):  # polled against a deadline / MPI's blocking Allreduce
+        comm.timeout = timeout
+        for op, expect in ((ReduceOp.SUM, n * (n + 1) / 2), (ReduceOp.MAX, n), (ReduceOp.MIN, 1),
+                           (ReduceOp.AVG, (n + 1) / 2), (ReduceOp.PRODUCT, math.factorial(n))):
+            u = autograd.tensor([float(r + 1)], dtype=autograd.float64)
+            parallel.all_reduce(u, op=op)
+            check(u.item() == expect, f"all_reduce {op} (timeout {timeout}): {u.item()}")
+        i = autograd.tensor([r + 1, -r], dtype=autograd.int64)
+        parallel.all_reduce(i, op=ReduceOp.MAX)
+        check(i.tolist() == [n, 0], f"int64 max (timeout {timeout}): {i.tolist()}")
+    comm.timeout = 30
     h = autograd.full((5,), float(r + 1), dtype=autograd.float16)
     parallel.all_reduce(h)
     check(h.tolist() == [n * (n + 1) / 2] * 5, f"float16 sum: {h.tolist()}")
