@@ -1,7 +1,8 @@
 """Allreduce bandwidth against raw mpi4py ``Allreduce(IN_PLACE)`` on the same bytes,
 for messages from 4 KB to 64 MB, interleaved in the same job: the bucket layer's MPI
-path (``comm.iallreduce`` + ``wait``, what DDP issues per bucket across machines) and
-its shared-memory path (what DDP uses when all ranks are on one machine).
+path (``comm.iallreduce`` + ``wait``, what DDP issues per bucket across machines), the
+blocking ``comm.allreduce`` (what ``parallel.all_reduce`` without ``async_op`` runs) and
+the shared-memory path (what DDP uses when all ranks are on one machine).
 
 Run: ``python -m launch bench allreduce --ranks 2 --out bench-results``
 """
@@ -41,6 +42,12 @@ def worker(args: argparse.Namespace) -> None:
             ours.iallreduce(buf).wait()
             return time.perf_counter() - t
 
+        def run_blocking(buf: Any = buf) -> float:
+            comm.Barrier()
+            t = time.perf_counter()
+            ours.allreduce(buf)
+            return time.perf_counter() - t
+
         def run_raw(buf: Any = buf) -> float:
             comm.Barrier()
             t = time.perf_counter()
@@ -53,7 +60,7 @@ def worker(args: argparse.Namespace) -> None:
             window.reduce_scale(part, 1.0)
             return time.perf_counter() - t
 
-        variants = {"ours": run_ours, "raw": run_raw}
+        variants = {"ours": run_ours, "raw": run_raw, "blocking": run_blocking}
         if window is not None:
             variants["shm"] = run_shm
         for v in variants.values():
@@ -62,7 +69,8 @@ def worker(args: argparse.Namespace) -> None:
         t = {k: max(comm.allgather(median(v))) for k, v in times.items()}
         row = {"bytes": nbytes, "ours_s": t["ours"], "raw_s": t["raw"],
                "ours_gbps": nbytes / t["ours"] / 1e9, "raw_gbps": nbytes / t["raw"] / 1e9,
-               "ratio": t["raw"] / t["ours"]}
+               "ratio": t["raw"] / t["ours"], "blocking_s": t["blocking"],
+               "blocking_ratio": t["raw"] / t["blocking"]}
         if "shm" in t:
             row.update({"shm_s": t["shm"], "shm_gbps": nbytes / t["shm"] / 1e9,
                         "shm_ratio": t["raw"] / t["shm"]})
@@ -75,14 +83,14 @@ def worker(args: argparse.Namespace) -> None:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = ["| ranks | message | bucket layer GB/s | raw mpi4py GB/s | ours / raw | "
-             "shared window GB/s | shared / raw |",
-             "|---|---|---|---|---|---|---|"]
+             "blocking all_reduce / raw | shared window GB/s | shared / raw |",
+             "|---|---|---|---|---|---|---|---|"]
     for res in results:
         for r in res["rows"]:
             size = f"{r['bytes'] >> 20} MB" if r["bytes"] >= 1 << 20 else f"{r['bytes'] >> 10} KB"
             shm = (f"{r['shm_gbps']:.2f} | {r['shm_ratio']:.2f}" if "shm_gbps" in r else "– | –")
             lines.append(f"| {res['ranks']} | {size} | {r['ours_gbps']:.2f} | {r['raw_gbps']:.2f} | "
-                         f"{r['ratio']:.2f} | {shm} |")
+                         f"{r['ratio']:.2f} | {r.get('blocking_ratio', float('nan')):.2f} | {shm} |")
     return "\n".join(lines)
 
 
