@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.parallel.mpirun import mpiexec, run
+from tests.parallel.mpirun import run
 
 SUITE = str(Path(__file__).parent / "scripts" / "dt_mpi_suite.py")
 PARTS = "redistribute,tp,zero"
-
-pytestmark = pytest.mark.skipif(mpiexec() is None, reason="mpiexec not installed")
 
 
 def _run(n: int, tmp: Path, *args: str) -> dict:

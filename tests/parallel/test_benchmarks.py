@@ -10,11 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.parallel import mpirun
-
-pytestmark = pytest.mark.skipif(mpirun.mpiexec() is None, reason="mpiexec not found")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -7,9 +7,6 @@ import pytest
 
 from tests.parallel import mpirun
 
-pytestmark = pytest.mark.skipif(mpirun.mpiexec() is None,
-                                reason="mpiexec not found (install the 'mpich' extra)")
-
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_collectives(n: int, tmp_path) -> None:
