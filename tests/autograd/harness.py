@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import autograd
+from autograd import function
 from autograd.tensor import _wrap
 
 
@@ -120,3 +121,17 @@ def run_spec(spec: OpSpec, shape_case: tuple, seed: int = 0) -> None:
         if spec.gradgrad and not noncontig:
             assert autograd.gradgradcheck(spec.fn, tuple(inputs), eps=spec.eps, atol=spec.atol,
                                           rtol=spec.rtol)
+
+
+def count_op_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the class name of every op applied (forward and backward alike) is
+    appended to the returned list: tests assert which ops a backward records."""
+    calls: list[str] = []
+    original = function.Op.__dict__["apply"].__func__
+
+    def counting(cls: type, *args: object) -> object:
+        calls.append(cls.__name__)
+        return original(cls, *args)
+
+    monkeypatch.setattr(function.Op, "apply", classmethod(counting))
+    return calls

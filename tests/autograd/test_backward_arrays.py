@@ -17,7 +17,8 @@ import pytest
 
 import autograd
 import autograd.nn.functional as F
-from autograd import function, nn
+from autograd import nn
+from tests.autograd.harness import count_op_calls
 
 F64 = autograd.float64
 
@@ -64,18 +65,6 @@ CASES = [
 ]
 
 
-def _count_op_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    original = function.Op.__dict__["apply"].__func__
-
-    def counting(cls: type, *args: object) -> object:
-        calls.append(cls.__name__)
-        return original(cls, *args)
-
-    monkeypatch.setattr(function.Op, "apply", classmethod(counting))
-    return calls
-
-
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
 @pytest.mark.parametrize("name,fn,shapes", CASES, ids=[c[0] for c in CASES])
 def test_array_backward_matches_tensor_backward(name: str, fn: Any, shapes: list, layout: str,
@@ -84,7 +73,7 @@ def test_array_backward_matches_tensor_backward(name: str, fn: Any, shapes: list
     out = fn(*inputs)
     gout = autograd.tensor(np.random.default_rng(9).uniform(-1, 1, out.shape))
     tensor_level = autograd.grad(out, inputs, gout, retain_graph=True, create_graph=True)
-    calls = _count_op_calls(monkeypatch)
+    calls = count_op_calls(monkeypatch)
     arrays = autograd.grad(out, inputs, gout)
     assert calls == [], f"{name}: the array-level backward recorded {calls}"
     for i, (a, t) in enumerate(zip(arrays, tensor_level)):
@@ -100,7 +89,7 @@ def test_a_transformer_layer_backward_records_no_ops(monkeypatch: pytest.MonkeyP
     x = autograd.randn(3, 5, 16, requires_grad=True)
     mask = autograd.triu(autograd.ones(5, 5, dtype=autograd.bool), diagonal=1)
     loss = layer(x, src_mask=mask, is_causal=True).sum()
-    calls = _count_op_calls(monkeypatch)
+    calls = count_op_calls(monkeypatch)
     loss.backward()
     assert calls == []
     assert x.grad is not None and all(p.grad is not None for p in layer.parameters())

@@ -20,7 +20,6 @@ import tracemalloc
 import weakref
 
 import numpy as np
-import pytest
 
 import autograd
 import autograd.nn.functional as F
@@ -28,6 +27,7 @@ import optim
 from autograd import function, nn
 from autograd.ops import special
 from autograd.ops._util import scalar_operand
+from tests.autograd.harness import count_op_calls
 
 IN, HIDDEN, OUT, BATCH = 256, 512, 10, 32
 
@@ -178,18 +178,6 @@ def test_shared_gradient_reaching_two_leaves_gives_each_its_own_array() -> None:
 # ----------------------------------------------------------------------------- array-level backward
 
 
-def _count_op_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    original = function.Op.__dict__["apply"].__func__
-
-    def counting(cls: type, *args: object) -> object:
-        calls.append(cls.__name__)
-        return original(cls, *args)
-
-    monkeypatch.setattr(function.Op, "apply", classmethod(counting))
-    return calls
-
-
 def test_hot_ops_backward_on_arrays_without_recording_new_ops(monkeypatch) -> None:
     x = autograd.randn(16, requires_grad=True)
     w = autograd.randn(8, 16, requires_grad=True)
@@ -198,7 +186,7 @@ def test_hot_ops_backward_on_arrays_without_recording_new_ops(monkeypatch) -> No
         h = (h * 1.001 + 0.1).tanh().sigmoid().exp().log().relu() - 0.5
         h = (h / 2.0) * x
     out = F.linear(h, w) ** 1
-    calls = _count_op_calls(monkeypatch)
+    calls = count_op_calls(monkeypatch)
     out.backward(autograd.ones(8))
     assert calls == []
     assert x.grad is not None and w.grad is not None
