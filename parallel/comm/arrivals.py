@@ -25,7 +25,6 @@ class ArrivalBoard:
 
         self.win: Any = None
         self.slots: list[Any] = []
-        self.local_size = 1
         node = comm.Split_type(MPI.COMM_TYPE_SHARED)
         self.local_size = node.Get_size()
         if comm.Get_size() == 1 or node.Get_size() != comm.Get_size():

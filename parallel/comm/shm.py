@@ -142,16 +142,6 @@ class SharedWindow:
         dtype, offset, numel = part
         a, b = self._slice(numel, self.rank)
         views = [self.view(k, dtype, offset, numel) for k in range(self.size)]
-        if self.size == 2:  # the common case, without a list per chunk
-            mine, other = views[self.rank], views[1 - self.rank]
-            for c in range(a, b, CHUNK):
-                e = min(c + CHUNK, b)
-                acc, peer = mine[c:e], other[c:e]
-                np.add(acc, peer, out=acc)  # a + b == b + a: the same bits on both ranks
-                if scale != 1.0:
-                    np.multiply(acc, scale, out=acc, casting="unsafe")
-                peer[...] = acc
-            return
         for c in range(a, b, CHUNK):
             self._reduce_chunk([v[c:min(c + CHUNK, b)] for v in views], scale)
 
