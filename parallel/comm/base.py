@@ -172,7 +172,8 @@ def wait_until(done: Callable[[], bool], timeout: float | None, what: str,
         now = time.perf_counter()
         if timeout is not None and now - start > timeout:
             raise CollectiveTimeout(
-                f"{what} did not complete within {timeout:.1f} s{_missing(missing)}; a rank "
+                f"{what} did not complete within {timeout:.1f} s"
+                f"{_missing(missing() if missing is not None else None)}; a rank "
                 "is missing, slow, or called a different collective (set a larger timeout "
                 "in init_process_group(timeout=...) if the job is just slow)"
             )
@@ -185,16 +186,14 @@ def wait_until(done: Callable[[], bool], timeout: float | None, what: str,
         delay = min(delay * 2, 1e-3)
 
 
-def _missing(missing: Callable[[], list[int] | None] | None) -> str:
-    ranks = missing() if missing is not None else None
+def _missing(ranks: list[int] | None) -> str:
     return f"; missing ranks: {ranks}" if ranks else ""
 
 
 def warn_stall(what: str, waited: float, ranks: list[int] | None, timeout: float | None) -> None:
     """The stall warning: which wait, for how long, for whom, and what happens next."""
     limit = f"it gives up after {timeout:.1f} s" if timeout is not None else "no timeout is set"
-    who = f"; missing ranks: {ranks}" if ranks else ""
-    _log.warning("%s has waited %.1f s%s; still waiting (%s)", what, waited, who, limit)
+    _log.warning("%s has waited %.1f s%s; still waiting (%s)", what, waited, _missing(ranks), limit)
 
 
 def stall_seconds() -> float | None:
